@@ -8,6 +8,7 @@
 //! from the side; [`admin`] changes the store and refreshes the model; [`app`] wires configuration,
 //! telemetry, listeners and the command line.
 
+pub mod admin;
 pub mod app;
 pub mod domain;
 pub mod freeswitch;
