@@ -1,4 +1,4 @@
-//! The `sitedial` command line: `serve`, `migrate`, `import`, `export` and `token`.
+//! The `sitedial` command line: `serve`, `migrate`, `import`, `export`, `token` and `generate`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use tracing::info;
 
 use super::config::{LogFormat, ServeArgs, StoreArgs};
+use super::generate::{self, GenerateOptions};
 use super::server::{self, ServerSettings};
 use super::telemetry;
 use crate::admin::{self, TokenCommand};
@@ -47,6 +48,28 @@ pub enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Write a synthetic data set for benchmarks as JSON to standard output (opens no store).
+    Generate(GenerateArgs),
+}
+
+/// Options of `sitedial generate`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct GenerateArgs {
+    /// Enterprises to create.
+    #[arg(long, default_value_t = 10)]
+    pub enterprises: u32,
+    /// Sites per enterprise.
+    #[arg(long, default_value_t = 4)]
+    pub sites: u32,
+    /// Extensions per tenant (sites and standalone tenants alike).
+    #[arg(long, default_value_t = 100)]
+    pub extensions: u32,
+    /// Tenants outside any enterprise.
+    #[arg(long, default_value_t = 0)]
+    pub standalone: u32,
+    /// Seed of the random generator; one seed always gives the same data set.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
 }
 
 /// Runs the parsed command line.
@@ -98,6 +121,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             store.close().await;
             Ok(())
         }
+        Command::Generate(args) => generate(&args),
         Command::Token { command } => {
             telemetry::init(LogFormat::Text);
             let store = open_store(&cli.store).await?;
@@ -106,6 +130,24 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             result
         }
     }
+}
+
+fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
+    let options = GenerateOptions {
+        enterprises: args.enterprises,
+        sites: args.sites,
+        extensions: args.extensions,
+        standalone: args.standalone,
+        seed: args.seed,
+    };
+    let data = generate::generate(&options).context("generating the data set")?;
+    data.validate()
+        .context("validating the generated data set")?;
+    let mut out = std::io::BufWriter::new(std::io::stdout().lock());
+    serde_json::to_writer(&mut out, &data)?;
+    writeln!(out)?;
+    out.flush()?;
+    Ok(())
 }
 
 async fn open_store(args: &StoreArgs) -> anyhow::Result<Store> {

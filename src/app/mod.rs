@@ -3,6 +3,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod generate;
 pub mod health;
 pub mod server;
 pub mod telemetry;
