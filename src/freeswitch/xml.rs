@@ -16,21 +16,44 @@ pub fn escape_into(out: &mut String, value: &str) {
 }
 
 fn escape_with(out: &mut String, value: &str, escape_dollar: bool) {
-    let mut previous = '\0';
-    for c in value.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '$' if escape_dollar => out.push_str("&#36;"),
-            '-' if previous == 'x' || previous == 'X' => out.push_str("&#45;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-        previous = c;
+    // Works on bytes and copies runs of plain bytes at once, because most values (domains, numbers,
+    // names) need no escape at all. Every byte that starts an escape or a control character is
+    // ASCII or the lead byte 0xC2 of a C1 control, so a run never splits a UTF-8 sequence.
+    let bytes = value.as_bytes();
+    let mut plain_from = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let (replacement, width): (&str, usize) = match byte {
+            b'&' => ("&amp;", 1),
+            b'<' => ("&lt;", 1),
+            b'>' => ("&gt;", 1),
+            b'"' => ("&quot;", 1),
+            b'\'' => ("&apos;", 1),
+            b'$' if escape_dollar => ("&#36;", 1),
+            // The previous character is `x` exactly when the previous byte is, because `x` is
+            // ASCII and never a continuation byte. A dropped control character still counts as
+            // the previous character, as in the char-by-char version this replaces.
+            b'-' if i > 0 && matches!(bytes[i - 1], b'x' | b'X') => ("&#45;", 1),
+            0x00..=0x1f | 0x7f => ("", 1),
+            // U+0080 to U+009F, the C1 controls, are 0xC2 0x80 to 0xC2 0x9F.
+            0xc2 if bytes
+                .get(i + 1)
+                .is_some_and(|next| (0x80..=0x9f).contains(next)) =>
+            {
+                ("", 2)
+            }
+            _ => {
+                i += 1;
+                continue;
+            }
+        };
+        out.push_str(&value[plain_from..i]);
+        out.push_str(replacement);
+        i += width;
+        plain_from = i;
     }
+    out.push_str(&value[plain_from..]);
 }
 
 /// Returns `value` escaped as [`escape_into`] does.
@@ -146,6 +169,62 @@ mod tests {
     #[test]
     fn drops_control_characters() {
         assert_eq!(escape("a\nb\u{1}c\u{7f}"), "abc");
+        assert_eq!(escape("a\u{85}b\u{9f}c\u{a0}d"), "abc\u{a0}d");
+    }
+
+    /// The char-by-char escaper that the byte-wise one replaced, kept to check that they agree.
+    fn escape_by_char(value: &str, escape_dollar: bool) -> String {
+        let mut out = String::new();
+        let mut previous = '\0';
+        for c in value.chars() {
+            match c {
+                '&' => out.push_str("&amp;"),
+                '<' => out.push_str("&lt;"),
+                '>' => out.push_str("&gt;"),
+                '"' => out.push_str("&quot;"),
+                '\'' => out.push_str("&apos;"),
+                '$' if escape_dollar => out.push_str("&#36;"),
+                '-' if previous == 'x' || previous == 'X' => out.push_str("&#45;"),
+                c if c.is_control() => {}
+                c => out.push(c),
+            }
+            previous = c;
+        }
+        out
+    }
+
+    #[test]
+    fn byte_escape_matches_char_escape() {
+        let cases = [
+            "",
+            "plain.example",
+            "00000000-0000-4000-8000-000000200001",
+            "x-pre-process X-PRE-PROCESS xx--x",
+            "x\u{1}-after-control x\u{85}-after-c1",
+            "Zoë Ñúñez – 東京 x-ü",
+            "${sofia_contact(*/${dialed_user}@hq.acme.example)}",
+            "\u{c2}\u{a0}\u{7f}\u{80}\u{9f}\u{a0}&<>\"'$-",
+            "trailing x",
+            "x",
+            "-",
+        ];
+        for case in cases {
+            for escape_dollar in [true, false] {
+                let mut fast = String::new();
+                escape_with(&mut fast, case, escape_dollar);
+                assert_eq!(fast, escape_by_char(case, escape_dollar), "input {case:?}");
+            }
+        }
+        for code in 0u32..0x800 {
+            let Some(c) = char::from_u32(code) else {
+                continue;
+            };
+            for text in [format!("{c}"), format!("x{c}-"), format!("a{c}x-b")] {
+                let mut fast = String::new();
+                escape_with(&mut fast, &text, true);
+                assert_eq!(fast, escape_by_char(&text, true), "input {text:?}");
+            }
+        }
     }
 
     #[test]
