@@ -147,19 +147,20 @@ pub async fn start(settings: ServerSettings) -> anyhow::Result<RunningServer> {
             access_log::log_admin_request,
         ));
 
-    let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve_listener(
-        "freeswitch",
-        fs_listener,
-        fs_router,
-        shutdown_rx.clone(),
-    )));
-    tasks.push(tokio::spawn(serve_listener(
-        "admin",
-        api_listener,
-        api_router,
-        shutdown_rx.clone(),
-    )));
+    let tasks = vec![
+        tokio::spawn(serve_listener(
+            "freeswitch",
+            fs_listener,
+            fs_router,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(serve_listener(
+            "admin",
+            api_listener,
+            api_router,
+            shutdown_rx.clone(),
+        )),
+    ];
 
     let mut background = Vec::new();
     let (store_recoveries, store_recoveries_rx) = watch::channel(0u64);
