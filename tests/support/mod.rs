@@ -28,6 +28,16 @@ impl TestServer {
     /// Starts a server with the given endpoint settings, optionally on the demo data and an explicit
     /// database URL (a fresh SQLite file when `None`).
     pub async fn start(fs: FsConfig, demo: bool, database_url: Option<String>) -> Self {
+        Self::start_with(fs, demo, database_url, true).await
+    }
+
+    /// Starts a server as [`TestServer::start`] does, choosing whether units are preloaded.
+    pub async fn start_with(
+        fs: FsConfig,
+        demo: bool,
+        database_url: Option<String>,
+        preload: bool,
+    ) -> Self {
         let dir = tempfile::tempdir().expect("temporary directory");
         let url = database_url
             .unwrap_or_else(|| format!("sqlite://{}", dir.path().join("test.db").display()));
@@ -40,7 +50,7 @@ impl TestServer {
             fs,
             demo,
             cache_max_units: 0,
-            preload: true,
+            preload,
             shutdown_grace: Duration::from_secs(5),
         };
         let server = server::start(settings).await.expect("server starts");
