@@ -328,6 +328,7 @@ async fn initial_load(model: &ModelCache, preload: bool) -> bool {
             Err(error) => warn!(%error, "preloading the model failed; units load on demand"),
         }
     }
+    model.mark_startup_done();
     true
 }
 

@@ -88,6 +88,8 @@ pub struct ModelCache {
     stale: Mutex<HashSet<UnitKey>>,
     /// The whole index needs a reload, because a change could not be applied or may have been missed.
     index_stale: AtomicBool,
+    /// The start-up load (index, and every unit when preloading) has finished.
+    startup_done: AtomicBool,
     pub counters: CacheCounters,
 }
 
@@ -115,6 +117,7 @@ impl ModelCache {
             store_reachable: AtomicBool::new(false),
             stale: Mutex::new(HashSet::new()),
             index_stale: AtomicBool::new(false),
+            startup_done: AtomicBool::new(false),
             counters: CacheCounters::default(),
         })
     }
@@ -294,6 +297,16 @@ impl ModelCache {
             }
         }
         Ok(count)
+    }
+
+    /// Records that the start-up load has finished.
+    pub fn mark_startup_done(&self) {
+        self.startup_done.store(true, Ordering::Release);
+    }
+
+    /// Returns whether the start-up load (index, and every unit when preloading) has finished.
+    pub fn startup_done(&self) -> bool {
+        self.startup_done.load(Ordering::Acquire)
     }
 
     /// Returns the state for health checks and metrics.
