@@ -48,6 +48,24 @@ impl PgDatabase {
         })
     }
 
+    /// Returns the address of the PostgreSQL server (port 5432 when the URL names none).
+    pub async fn server_addr(&self) -> SocketAddr {
+        let rest = self.url.split_once("://").expect("URL has a scheme").1;
+        let after_user = rest.split_once('@').map_or(rest, |(_, host)| host);
+        let authority = after_user.split('/').next().unwrap();
+        let authority = if authority.contains(':') {
+            authority.to_owned()
+        } else {
+            format!("{authority}:5432")
+        };
+        let mut addresses = tokio::net::lookup_host(authority.as_str())
+            .await
+            .unwrap_or_else(|e| panic!("resolving {authority}: {e}"));
+        addresses
+            .next()
+            .unwrap_or_else(|| panic!("{authority} resolves to no address"))
+    }
+
     /// Returns the database URL with its host and port replaced by `addr`, to go through a proxy.
     pub fn url_via(&self, addr: SocketAddr) -> String {
         let (scheme, rest) = self.url.split_once("://").expect("URL has a scheme");
