@@ -167,3 +167,24 @@ async fn fixtures_answer_as_on_sqlite() {
     sqlite.server.shutdown().await;
     postgres.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn sqlite_export_imports_into_postgres() {
+    let Some(db) = PgDatabase::create("sqlite_export_imports_into_postgres").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite_url = format!("sqlite://{}", dir.path().join("source.db").display());
+    let sqlite = Store::connect(&StoreOptions::new(sqlite_url)).unwrap();
+    sqlite.migrate().await.unwrap();
+    sqlite.import(&demo()).await.unwrap();
+    let from_sqlite = sqlite.export().await.unwrap();
+
+    let postgres = migrated_store(&db).await;
+    postgres.import(&from_sqlite).await.unwrap();
+    let from_postgres = postgres.export().await.unwrap();
+    assert_eq!(from_postgres, from_sqlite);
+
+    sqlite.close().await;
+    postgres.close().await;
+}
