@@ -106,19 +106,20 @@ pub async fn start(settings: ServerSettings) -> anyhow::Result<RunningServer> {
     let api_router =
         health::router(model.clone()).merge(admin::router(AdminState::new(model.clone())));
 
-    let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve_listener(
-        "freeswitch",
-        fs_listener,
-        fs_router,
-        shutdown_rx.clone(),
-    )));
-    tasks.push(tokio::spawn(serve_listener(
-        "admin",
-        api_listener,
-        api_router,
-        shutdown_rx.clone(),
-    )));
+    let tasks = vec![
+        tokio::spawn(serve_listener(
+            "freeswitch",
+            fs_listener,
+            fs_router,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(serve_listener(
+            "admin",
+            api_listener,
+            api_router,
+            shutdown_rx.clone(),
+        )),
+    ];
     tokio::spawn(maintain_model(model.clone(), settings.preload, shutdown_rx));
 
     info!(fs.addr = %fs_addr, api.addr = %api_addr, fs.path = %settings.fs.path, "sitedial listening");
