@@ -290,32 +290,13 @@ const TABLE: &[(&str, Expected)] = &[
     ("56-directory-message-count-example-com-1001.form", NotFound),
 ];
 
-/// Returns the value of a form field in a raw body, decoded, for comparing echoes.
+/// Returns the last value of a form field in a raw body, decoded, for comparing echoes.
 fn field(body: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(body);
     text.split('&')
         .filter_map(|pair| pair.split_once('='))
-        .filter(|(key, _)| *key == name)
-        .last()
-        .map(|(_, value)| percent_decode(value))
-}
-
-fn percent_decode(value: &str) -> String {
-    let bytes = value.as_bytes();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() + 1 && i + 2 <= bytes.len() - 1 {
-            if let Ok(b) = u8::from_str_radix(&value[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap()
+        .rfind(|(key, _)| *key == name)
+        .map(|(_, value)| sitedial::freeswitch::form::decode(value.as_bytes()).into_owned())
 }
 
 #[test]

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use crate::model::ModelCache;
 use crate::store::Store;
 
-/// What every admin handler reads: the model, which also holds the store.
+/// The shared state of every admin handler: the model, which also owns the store.
 #[derive(Clone, Debug)]
 pub struct AdminState {
     pub model: Arc<ModelCache>,

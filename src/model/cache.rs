@@ -17,7 +17,7 @@ use super::index::{Index, UnitKey};
 use super::unit::Unit;
 use crate::store::{Store, StoreError, UnitData};
 
-/// Why a unit could not be handed out.
+/// The reason a unit could not be returned.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// The store failed while the unit was not in memory.
@@ -39,7 +39,7 @@ pub struct ChangeScope {
 }
 
 impl ChangeScope {
-    /// A change to one enterprise and everything in it.
+    /// Returns the scope of a change to one enterprise and everything in it.
     pub fn enterprise(id: Uuid) -> Self {
         Self {
             enterprises: vec![id],
@@ -47,7 +47,7 @@ impl ChangeScope {
         }
     }
 
-    /// A change to one tenant, whichever unit it belongs to.
+    /// Returns the scope of a change to one tenant, whichever unit it belongs to.
     pub fn tenant(id: Uuid) -> Self {
         Self {
             enterprises: Vec::new(),
@@ -330,7 +330,7 @@ impl ModelCache {
             Err(StoreError::Unavailable(e)) => {
                 self.counters.store_errors.fetch_add(1, Ordering::Relaxed);
                 if self.store_reachable.swap(false, Ordering::AcqRel) {
-                    warn!(error = %e, "store unreachable; answering from memory");
+                    warn!(error = %e, "store unreachable; serving requests from memory");
                 }
             }
             Err(_) => {}
