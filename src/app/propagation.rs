@@ -21,9 +21,9 @@ use crate::store::{redact_url, StoreError};
 
 /// First wait before reconnecting after a lost connection; it doubles up to [`MAX_BACKOFF`].
 const MIN_BACKOFF: Duration = Duration::from_millis(200);
-/// Longest wait between reconnection attempts.
+/// Maximum wait between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
-/// Longest time one connection attempt may take before it counts as failed.
+/// Maximum time one connection attempt may take before it counts as failed.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// Inputs of [`run_listener`].
