@@ -65,7 +65,7 @@ async fn wait_status(app: &TestServer, expected: &str, limit: Duration) -> Durat
     }
 }
 
-/// Posts the hq 1001 registration and returns the password answered, checking the deadline.
+/// Posts the hq 1001 registration and returns the password in the reply, checking the deadline.
 async fn hq_1001_password(app: &TestServer) -> String {
     let started = Instant::now();
     let (status, xml, _) = app.post(fixture(REGISTER_HQ_1001)).await;

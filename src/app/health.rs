@@ -13,7 +13,7 @@ use serde_json::json;
 use super::metrics::Metrics;
 use crate::model::ModelCache;
 
-/// What the health endpoints read.
+/// State shared by the health endpoints.
 #[derive(Clone)]
 struct HealthState {
     model: Arc<ModelCache>,
@@ -33,8 +33,8 @@ async fn healthz() -> Json<serde_json::Value> {
 }
 
 /// Returns 200 once the model is loaded, and 503 before. The status is `degraded` while the store is
-/// unreachable or, on PostgreSQL, while the change listener is down, because answers then come from
-/// memory and may miss recent changes.
+/// unreachable or, on PostgreSQL, while the change listener is down, because requests are then
+/// served from memory and may miss recent changes.
 async fn readyz(State(state): State<HealthState>) -> (StatusCode, Json<serde_json::Value>) {
     let health = state.model.health();
     let listener = &state.metrics.listener;

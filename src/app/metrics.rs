@@ -23,8 +23,9 @@ use crate::freeswitch::handler::AnswerObserver;
 use crate::freeswitch::{FsAnswer, Section};
 use crate::model::ModelCache;
 
-/// Upper bounds, in seconds, of the FreeSWITCH latency histogram buckets. Answers from memory take
-/// tens of microseconds; the top buckets cover store loads up to the deadline (300 ms by default).
+/// Upper bounds, in seconds, of the FreeSWITCH latency histogram buckets. The low buckets resolve
+/// requests served from memory, and the top ones cover store loads up to the deadline (300 ms by
+/// default).
 pub const LATENCY_BUCKETS: [f64; 14] = [
     0.000_05, 0.000_1, 0.000_25, 0.000_5, 0.001, 0.002_5, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5,
     1.0,
@@ -106,7 +107,7 @@ impl Metrics {
         Arc::new(Self::default())
     }
 
-    /// Counts one FreeSWITCH answer and its duration.
+    /// Counts one FreeSWITCH reply and its duration.
     pub fn record_answer(&self, answer: &FsAnswer, duration: Duration) {
         let key = (answer.section.as_str(), answer.outcome.as_str());
         increment(&self.requests, key);
@@ -375,7 +376,7 @@ fn escape(value: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// What the metrics endpoint reads.
+/// State shared by the metrics endpoint.
 #[derive(Clone)]
 struct MetricsState {
     metrics: Arc<Metrics>,

@@ -59,7 +59,7 @@ pub struct RunningServer {
     shutdown_grace: Duration,
     /// The two listener tasks.
     tasks: Vec<JoinHandle<()>>,
-    /// Model maintenance and the change listener; they stop as soon as shutdown starts.
+    /// Model maintenance and the change listener, which stop as soon as shutdown starts.
     background: Vec<JoinHandle<()>>,
 }
 

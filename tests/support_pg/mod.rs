@@ -25,7 +25,7 @@ pub struct PgDatabase {
 }
 
 impl PgDatabase {
-    /// Creates `sitedial_t_<random>`, or returns `None` (and says so on standard error) when
+    /// Creates `sitedial_t_<random>`, or prints a skip line and returns `None` when
     /// `SITEDIAL_TEST_POSTGRES_URL` is not set.
     pub async fn create(test: &str) -> Option<Self> {
         let Ok(admin_url) = std::env::var(POSTGRES_URL_VAR) else {
