@@ -243,15 +243,22 @@ async fn sigterm_finishes_in_flight_requests() {
         .iter()
         .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}")))
         .collect();
-    let admin = events
+    // The readiness polls of `spawn_demo` may have logged 503s before the explicit request above.
+    let admin: Vec<&serde_json::Value> = events
         .iter()
-        .find(|e| e["message"] == "admin request")
-        .expect("an admin request event");
-    assert_eq!(admin["level"], "INFO");
-    assert_eq!(admin["http.method"], "GET");
-    assert_eq!(admin["http.route"], "/readyz");
-    assert_eq!(admin["http.status"], 200);
-    assert!(admin["duration_us"].is_u64(), "{admin}");
+        .filter(|e| e["message"] == "admin request")
+        .collect();
+    assert!(!admin.is_empty(), "no admin request events");
+    for event in &admin {
+        assert_eq!(event["level"], "INFO", "{event}");
+        assert_eq!(event["http.method"], "GET", "{event}");
+        assert_eq!(event["http.route"], "/readyz", "{event}");
+        assert!(event["duration_us"].is_u64(), "{event}");
+    }
+    assert!(
+        admin.iter().any(|e| e["http.status"] == 200),
+        "no admin request event with status 200"
+    );
     let fs_events = events
         .iter()
         .filter(|e| e["message"] == "FreeSWITCH request")
