@@ -314,7 +314,8 @@ impl ModelCache {
         ModelHealth {
             index_loaded: self.index_loaded(),
             store_reachable: self.store_reachable.load(Ordering::Acquire),
-            loaded_units: self.units.entry_count(),
+            // moka updates entry_count() lazily, so count the entries; health is not on the request path.
+            loaded_units: self.units.iter().count() as u64,
             stale_units: self.stale.lock().unwrap_or_else(|e| e.into_inner()).len() as u64,
         }
     }
