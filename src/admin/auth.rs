@@ -37,27 +37,42 @@ pub fn hash_token(token: &str) -> String {
 impl FromRequestParts<AdminState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AdminState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AdminState,
+    ) -> Result<Self, Self::Rejection> {
         let header = parts
             .headers
             .get(AUTHORIZATION)
-            .ok_or(ApiError::Unauthorized("missing Authorization header; send `Authorization: Bearer TOKEN`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "missing Authorization header; send `Authorization: Bearer TOKEN`",
+            ))?;
         let token = header
             .to_str()
             .ok()
             .and_then(|value| value.strip_prefix("Bearer "))
             .map(str::trim)
             .filter(|token| !token.is_empty())
-            .ok_or(ApiError::Unauthorized("invalid Authorization header; send `Authorization: Bearer TOKEN`"))?;
+            .ok_or(ApiError::Unauthorized(
+                "invalid Authorization header; send `Authorization: Bearer TOKEN`",
+            ))?;
 
-        let mut conn = state.store().pool().acquire().await.map_err(crate::store::StoreError::from)?;
+        let mut conn = state
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(crate::store::StoreError::from)?;
         let stored = find_token_by_hash(&mut conn, &hash_token(token))
             .await?
             .ok_or(ApiError::Unauthorized("invalid token"))?;
         if stored.revoked_at.is_some() {
             return Err(ApiError::Unauthorized("the token is revoked"));
         }
-        if stored.expires_at.is_some_and(|expiry| expiry <= crate::domain::now()) {
+        if stored
+            .expires_at
+            .is_some_and(|expiry| expiry <= crate::domain::now())
+        {
             return Err(ApiError::Unauthorized("the token has expired"));
         }
 
@@ -98,19 +113,28 @@ impl Caller {
     pub fn require_platform(self, action: &str) -> Result<(), ApiError> {
         match self {
             Self::Platform => Ok(()),
-            _ => Err(ApiError::forbidden(format!("only platform administrators may {action}"))),
+            _ => Err(ApiError::forbidden(format!(
+                "only platform administrators may {action}"
+            ))),
         }
     }
 
     /// Returns whether the caller may see any part of the enterprise (its directory at least).
-    async fn sees_enterprise(self, conn: &mut AnyConnection, enterprise: &Enterprise) -> Result<bool, ApiError> {
+    async fn sees_enterprise(
+        self,
+        conn: &mut AnyConnection,
+        enterprise: &Enterprise,
+    ) -> Result<bool, ApiError> {
         Ok(match self {
             Self::Platform => true,
             Self::Enterprise(id) => id == enterprise.id,
             Self::Site(tenant_id) => {
                 let tenant = crate::store::tenants::list_tenants(
                     conn,
-                    crate::store::tenants::TenantFilter { enterprise_id: Some(enterprise.id), tenant_id: Some(tenant_id) },
+                    crate::store::tenants::TenantFilter {
+                        enterprise_id: Some(enterprise.id),
+                        tenant_id: Some(tenant_id),
+                    },
                     None,
                     1,
                 )
@@ -129,17 +153,29 @@ impl Caller {
         access: EnterpriseAccess,
     ) -> Result<(), ApiError> {
         if !self.sees_enterprise(conn, enterprise).await? {
-            return Err(ApiError::not_found(format!("enterprise {}", enterprise.code)));
+            return Err(ApiError::not_found(format!(
+                "enterprise {}",
+                enterprise.code
+            )));
         }
         let allowed = match (self, access) {
             (Self::Platform, _) => true,
-            (Self::Enterprise(_), EnterpriseAccess::ReadDirectory | EnterpriseAccess::Manage) => true,
+            (Self::Enterprise(_), EnterpriseAccess::ReadDirectory | EnterpriseAccess::Manage) => {
+                true
+            }
             (Self::Site(_), EnterpriseAccess::ReadDirectory) => true,
             _ => false,
         };
         if !allowed {
-            let role = if matches!(self, Self::Site(_)) { "site" } else { "enterprise" };
-            return Err(ApiError::forbidden(format!("{role} administrators may not do this on enterprise {}", enterprise.code)));
+            let role = if matches!(self, Self::Site(_)) {
+                "site"
+            } else {
+                "enterprise"
+            };
+            return Err(ApiError::forbidden(format!(
+                "{role} administrators may not do this on enterprise {}",
+                enterprise.code
+            )));
         }
         Ok(())
     }
@@ -172,8 +208,9 @@ pub async fn enterprise_for(
     code: &str,
     access: EnterpriseAccess,
 ) -> Result<Enterprise, ApiError> {
-    let enterprise =
-        find_enterprise_by_code(conn, code).await?.ok_or_else(|| ApiError::not_found(format!("enterprise {code}")))?;
+    let enterprise = find_enterprise_by_code(conn, code)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("enterprise {code}")))?;
     caller.check_enterprise(conn, &enterprise, access).await?;
     Ok(enterprise)
 }
@@ -186,8 +223,9 @@ pub async fn tenant_for(
     access: TenantAccess,
 ) -> Result<Tenant, ApiError> {
     let domain = domain.to_ascii_lowercase();
-    let tenant =
-        find_tenant_by_domain(conn, &domain).await?.ok_or_else(|| ApiError::not_found(format!("tenant {domain}")))?;
+    let tenant = find_tenant_by_domain(conn, &domain)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("tenant {domain}")))?;
     caller.check_tenant(&tenant, access)?;
     Ok(tenant)
 }

@@ -17,7 +17,9 @@ use super::write::{commit_change, lock_tenant, tenant_scope};
 use super::AdminState;
 use crate::domain::dataset::new_id;
 use crate::domain::{now, Did, DidNumber, ExtensionNumber, Tenant};
-use crate::store::dids::{delete_did as delete_did_row, find_did, list_dids as list_did_rows, update_did_destination};
+use crate::store::dids::{
+    delete_did as delete_did_row, find_did, list_dids as list_did_rows, update_did_destination,
+};
 use crate::store::extensions::find_extension;
 use crate::store::tenants::count_dids;
 use crate::store::transfer::insert_did;
@@ -80,11 +82,21 @@ pub struct UpdateDid {
     pub destination: Option<ExtensionNumber>,
 }
 
-async fn require_destination(conn: &mut AnyConnection, tenant: &Tenant, destination: &ExtensionNumber) -> Result<(), ApiError> {
-    if find_extension(conn, tenant.id, destination.as_str()).await?.is_none() {
+async fn require_destination(
+    conn: &mut AnyConnection,
+    tenant: &Tenant,
+    destination: &ExtensionNumber,
+) -> Result<(), ApiError> {
+    if find_extension(conn, tenant.id, destination.as_str())
+        .await?
+        .is_none()
+    {
         return Err(ApiError::invalid(
             "destination",
-            format!("destination: tenant {} has no extension {destination}", tenant.domain),
+            format!(
+                "destination: tenant {} has no extension {destination}",
+                tenant.domain
+            ),
         ));
     }
     Ok(())
@@ -105,7 +117,8 @@ pub async fn list_dids(
 ) -> Result<Json<DidList>, ApiError> {
     let mut conn = state.connection().await?;
     let tenant = tenant_for(caller, &mut conn, &domain, TenantAccess::Contents).await?;
-    let mut rows = list_did_rows(&mut conn, tenant.id, page.after.as_deref(), page.limit + 1).await?;
+    let mut rows =
+        list_did_rows(&mut conn, tenant.id, page.after.as_deref(), page.limit + 1).await?;
     let next_cursor = finish_page(&mut rows, page.limit, |d| d.number.to_string());
     let items = rows.into_iter().map(|d| DidView::new(d, &tenant)).collect();
     Ok(Json(DidList { items, next_cursor }))
@@ -131,7 +144,10 @@ pub async fn create_did(
         if used + 1 > u64::from(max) {
             return Err(ApiError::conflict_field(
                 "max_dids",
-                format!("tenant {} has {used} of {max} DIDs; raise max_dids first", tenant.domain),
+                format!(
+                    "tenant {} has {used} of {max} DIDs; raise max_dids first",
+                    tenant.domain
+                ),
             ));
         }
     }
@@ -147,7 +163,10 @@ pub async fn create_did(
     };
     insert_did(&mut write.tx, &did).await.map_err(|error| {
         if error.is_unique_violation() {
-            ApiError::conflict_field("number", format!("DID {} already exists on the platform", did.number))
+            ApiError::conflict_field(
+                "number",
+                format!("DID {} already exists on the platform", did.number),
+            )
         } else {
             error.into()
         }

@@ -17,7 +17,9 @@ use super::fields::{present, Email, Name};
 use super::write::{commit_change, enterprise_scope};
 use super::AdminState;
 use crate::domain::dataset::new_id;
-use crate::domain::{now, CallerIdNumber, DirectoryEntry, DomainName, Enterprise, FreeText, Tenant};
+use crate::domain::{
+    now, CallerIdNumber, DirectoryEntry, DomainName, Enterprise, FreeText, Tenant,
+};
 use crate::store::directory::{
     delete_directory_entry as delete_entry_row, find_directory_entry, list_directory_entries,
     update_directory_entry as update_entry_row,
@@ -105,8 +107,16 @@ pub struct UpdateDirectoryEntry {
 }
 
 fn sort_key(item: &DirectoryItem) -> String {
-    let tie = item.id.map_or_else(|| item.site_domain.clone().unwrap_or_default(), |id| id.to_string());
-    format!("{}\u{0}{}\u{0}{}", item.name.to_lowercase(), item.number, tie)
+    let tie = item.id.map_or_else(
+        || item.site_domain.clone().unwrap_or_default(),
+        |id| id.to_string(),
+    );
+    format!(
+        "{}\u{0}{}\u{0}{}",
+        item.name.to_lowercase(),
+        item.number,
+        tie
+    )
 }
 
 fn matches(item: &DirectoryItem, q: &str) -> bool {
@@ -117,7 +127,9 @@ fn matches(item: &DirectoryItem, q: &str) -> bool {
 }
 
 fn manual_item(entry: DirectoryEntry, sites: &[Tenant]) -> DirectoryItem {
-    let site = entry.site_tenant_id.and_then(|id| sites.iter().find(|s| s.id == id));
+    let site = entry
+        .site_tenant_id
+        .and_then(|id| sites.iter().find(|s| s.id == id));
     DirectoryItem {
         kind: DirectoryKind::Manual,
         id: Some(entry.id),
@@ -147,7 +159,8 @@ pub async fn list_directory(
     page: PageQuery,
 ) -> Result<Json<DirectoryList>, ApiError> {
     let mut conn = state.connection().await?;
-    let enterprise = enterprise_for(caller, &mut conn, &code, EnterpriseAccess::ReadDirectory).await?;
+    let enterprise =
+        enterprise_for(caller, &mut conn, &code, EnterpriseAccess::ReadDirectory).await?;
     let manual = list_directory_entries(&mut conn, enterprise.id).await?;
     drop(conn);
     let unit = state
@@ -158,15 +171,29 @@ pub async fn list_directory(
 
     let mut items = Vec::new();
     for extension in unit.extensions.iter().filter(|x| x.enabled) {
-        let Some(site) = unit.tenants.iter().find(|t| t.id == extension.tenant_id && t.enabled) else { continue };
-        let Some(dialing_code) = &site.dialing_code else { continue };
-        let name =
-            if extension.display_name.as_str().is_empty() { extension.number.to_string() } else { extension.display_name.to_string() };
+        let Some(site) = unit
+            .tenants
+            .iter()
+            .find(|t| t.id == extension.tenant_id && t.enabled)
+        else {
+            continue;
+        };
+        let Some(dialing_code) = &site.dialing_code else {
+            continue;
+        };
+        let name = if extension.display_name.as_str().is_empty() {
+            extension.number.to_string()
+        } else {
+            extension.display_name.to_string()
+        };
         items.push(DirectoryItem {
             kind: DirectoryKind::Extension,
             id: None,
             name,
-            number: format!("{}{}{}", enterprise.access_prefix, dialing_code, extension.number),
+            number: format!(
+                "{}{}{}",
+                enterprise.access_prefix, dialing_code, extension.number
+            ),
             extension: Some(extension.number.to_string()),
             site: Some(site.name.to_string()),
             site_domain: Some(site.domain.to_string()),
@@ -174,7 +201,11 @@ pub async fn list_directory(
             email: String::new(),
         });
     }
-    items.extend(manual.into_iter().map(|entry| manual_item(entry, &unit.tenants)));
+    items.extend(
+        manual
+            .into_iter()
+            .map(|entry| manual_item(entry, &unit.tenants)),
+    );
     if let Some(q) = &page.q {
         items.retain(|item| matches(item, q));
     }
@@ -185,10 +216,20 @@ pub async fn list_directory(
 }
 
 /// Checks that `site` is a site of the enterprise and returns its tenant (422 naming `site` if not).
-async fn site_of(conn: &mut AnyConnection, enterprise: &Enterprise, site: &DomainName) -> Result<Tenant, ApiError> {
+async fn site_of(
+    conn: &mut AnyConnection,
+    enterprise: &Enterprise,
+    site: &DomainName,
+) -> Result<Tenant, ApiError> {
     match find_tenant_by_domain(conn, site.as_str()).await? {
         Some(tenant) if tenant.enterprise_id == Some(enterprise.id) => Ok(tenant),
-        _ => Err(ApiError::invalid("site", format!("site: {site} is not a site of enterprise {}", enterprise.code))),
+        _ => Err(ApiError::invalid(
+            "site",
+            format!(
+                "site: {site} is not a site of enterprise {}",
+                enterprise.code
+            ),
+        )),
     }
 }
 
@@ -201,7 +242,9 @@ async fn lock_for_directory(
     let enterprise = lock_enterprise_by_code(conn, state.store().for_update(), code)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("enterprise {code}")))?;
-    caller.check_enterprise(conn, &enterprise, EnterpriseAccess::Manage).await?;
+    caller
+        .check_enterprise(conn, &enterprise, EnterpriseAccess::Manage)
+        .await?;
     Ok(enterprise)
 }
 
@@ -236,7 +279,10 @@ pub async fn create_directory_entry(
     };
     insert_directory_entry(&mut write.tx, &entry).await?;
     commit_change(&state, write, enterprise_scope(enterprise.id, Vec::new())).await?;
-    Ok((StatusCode::CREATED, Json(manual_item(entry, site.as_slice()))))
+    Ok((
+        StatusCode::CREATED,
+        Json(manual_item(entry, site.as_slice())),
+    ))
 }
 
 fn parse_entry_id(id: &str) -> Result<Uuid, ApiError> {
@@ -283,13 +329,18 @@ pub async fn update_directory_entry(
     update_entry_row(&mut write.tx, &entry).await?;
 
     let site = match entry.site_tenant_id {
-        Some(site_id) => crate::store::tenants::list_tenants(
-            &mut write.tx,
-            crate::store::tenants::TenantFilter { enterprise_id: None, tenant_id: Some(site_id) },
-            None,
-            1,
-        )
-        .await?,
+        Some(site_id) => {
+            crate::store::tenants::list_tenants(
+                &mut write.tx,
+                crate::store::tenants::TenantFilter {
+                    enterprise_id: None,
+                    tenant_id: Some(site_id),
+                },
+                None,
+                1,
+            )
+            .await?
+        }
         None => Vec::new(),
     };
     commit_change(&state, write, enterprise_scope(enterprise.id, Vec::new())).await?;

@@ -19,16 +19,25 @@ pub enum ApiError {
     Unauthorized(&'static str),
     /// The caller sees the object but its role may not do this; `field` names a forbidden field (403).
     #[error("{message}")]
-    Forbidden { message: String, field: Option<String> },
+    Forbidden {
+        message: String,
+        field: Option<String>,
+    },
     /// The object does not exist or lies outside the caller's scope (404).
     #[error("{0}")]
     NotFound(String),
     /// A duplicate, a limit reached, or a concurrent change that won (409).
     #[error("{message}")]
-    Conflict { message: String, field: Option<String> },
+    Conflict {
+        message: String,
+        field: Option<String>,
+    },
     /// A value of the request is invalid, or a field is unknown or missing (422).
     #[error("{message}")]
-    Invalid { message: String, field: Option<String> },
+    Invalid {
+        message: String,
+        field: Option<String>,
+    },
     /// The store failed; the client sees a generic message and the cause goes to the log (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -40,23 +49,38 @@ impl ApiError {
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
-        Self::Forbidden { message: message.into(), field: None }
+        Self::Forbidden {
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn forbidden_field(field: &str, message: impl Into<String>) -> Self {
-        Self::Forbidden { message: message.into(), field: Some(field.to_owned()) }
+        Self::Forbidden {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     pub fn conflict(message: impl Into<String>) -> Self {
-        Self::Conflict { message: message.into(), field: None }
+        Self::Conflict {
+            message: message.into(),
+            field: None,
+        }
     }
 
     pub fn conflict_field(field: &str, message: impl Into<String>) -> Self {
-        Self::Conflict { message: message.into(), field: Some(field.to_owned()) }
+        Self::Conflict {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::Invalid { message: message.into(), field: Some(field.to_owned()) }
+        Self::Invalid {
+            message: message.into(),
+            field: Some(field.to_owned()),
+        }
     }
 
     fn status(&self) -> StatusCode {
@@ -85,9 +109,9 @@ impl ApiError {
 
     fn field(&self) -> Option<&str> {
         match self {
-            Self::Forbidden { field, .. } | Self::Conflict { field, .. } | Self::Invalid { field, .. } => {
-                field.as_deref()
-            }
+            Self::Forbidden { field, .. }
+            | Self::Conflict { field, .. }
+            | Self::Invalid { field, .. } => field.as_deref(),
             _ => None,
         }
     }
@@ -100,10 +124,15 @@ const CONCURRENCY_SQLSTATES: [&str; 2] = ["40001", "40P01"];
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         if error.is_unique_violation() {
-            return Self::conflict("the record already exists (a concurrent request may have created it)");
+            return Self::conflict(
+                "the record already exists (a concurrent request may have created it)",
+            );
         }
         if let StoreError::Unavailable(sqlx::Error::Database(db)) = &error {
-            if db.code().is_some_and(|code| CONCURRENCY_SQLSTATES.contains(&code.as_ref())) {
+            if db
+                .code()
+                .is_some_and(|code| CONCURRENCY_SQLSTATES.contains(&code.as_ref()))
+            {
                 return Self::conflict("a concurrent change won; retry the request");
             }
         }
@@ -142,10 +171,19 @@ impl IntoResponse for ApiError {
             }
             other => other.to_string(),
         };
-        let body = ErrorBody { error: ErrorDetail { code: self.code(), message, field: self.field().map(str::to_owned) } };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message,
+                field: self.field().map(str::to_owned),
+            },
+        };
         let mut response = (status, axum::Json(body)).into_response();
         if status == StatusCode::UNAUTHORIZED {
-            response.headers_mut().insert(axum::http::header::WWW_AUTHENTICATE, "Bearer".parse().expect("static header"));
+            response.headers_mut().insert(
+                axum::http::header::WWW_AUTHENTICATE,
+                "Bearer".parse().expect("static header"),
+            );
         }
         response
     }

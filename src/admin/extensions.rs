@@ -16,11 +16,13 @@ use super::fields::{enabled_by_default, present};
 use super::write::{check_user_limit, commit_change, lock_tenant, tenant_scope};
 use super::AdminState;
 use crate::domain::dataset::new_id;
-use crate::domain::{now, CallerIdNumber, Extension, ExtensionNumber, FreeText, Secret, Tenant, VoicemailPin};
+use crate::domain::{
+    now, CallerIdNumber, Extension, ExtensionNumber, FreeText, Secret, Tenant, VoicemailPin,
+};
 use crate::store::dids::{list_dids_to_extension, update_did_destination};
 use crate::store::extensions::{
-    delete_extension as delete_extension_row, find_extension, list_extensions as list_extension_rows,
-    update_extension as update_extension_row,
+    delete_extension as delete_extension_row, find_extension,
+    list_extensions as list_extension_rows, update_extension as update_extension_row,
 };
 use crate::store::tenants::count_extensions;
 use crate::store::transfer::insert_extension;
@@ -170,9 +172,13 @@ pub async fn list_extensions(
 ) -> Result<Json<ExtensionList>, ApiError> {
     let mut conn = state.connection().await?;
     let tenant = tenant_for(caller, &mut conn, &domain, TenantAccess::Contents).await?;
-    let mut rows = list_extension_rows(&mut conn, tenant.id, page.after.as_deref(), page.limit + 1).await?;
+    let mut rows =
+        list_extension_rows(&mut conn, tenant.id, page.after.as_deref(), page.limit + 1).await?;
     let next_cursor = finish_page(&mut rows, page.limit, |x| x.number.to_string());
-    let items = rows.into_iter().map(|x| ExtensionView::new(x, &tenant)).collect();
+    let items = rows
+        .into_iter()
+        .map(|x| ExtensionView::new(x, &tenant))
+        .collect();
     Ok(Json(ExtensionList { items, next_cursor }))
 }
 
@@ -191,10 +197,16 @@ pub async fn create_extension(
     let (enterprise, tenant) = lock_tenant(&state, &mut write.tx, &domain).await?;
     caller.check_tenant(&tenant, TenantAccess::Contents)?;
 
-    if find_extension(&mut write.tx, tenant.id, body.number.as_str()).await?.is_some() {
+    if find_extension(&mut write.tx, tenant.id, body.number.as_str())
+        .await?
+        .is_some()
+    {
         return Err(ApiError::conflict_field(
             "number",
-            format!("extension {} already exists in tenant {}", body.number, tenant.domain),
+            format!(
+                "extension {} already exists in tenant {}",
+                body.number, tenant.domain
+            ),
         ));
     }
     if let Some(max) = tenant.max_extensions.max() {
@@ -202,7 +214,10 @@ pub async fn create_extension(
         if used + 1 > u64::from(max) {
             return Err(ApiError::conflict_field(
                 "max_extensions",
-                format!("tenant {} has {used} of {max} extensions; raise max_extensions first", tenant.domain),
+                format!(
+                    "tenant {} has {used} of {max} extensions; raise max_extensions first",
+                    tenant.domain
+                ),
             ));
         }
     }
@@ -229,7 +244,10 @@ pub async fn create_extension(
     };
     insert_extension(&mut write.tx, &extension).await?;
     commit_change(&state, write, tenant_scope(&tenant)).await?;
-    Ok((StatusCode::CREATED, Json(ExtensionView::new(extension, &tenant))))
+    Ok((
+        StatusCode::CREATED,
+        Json(ExtensionView::new(extension, &tenant)),
+    ))
 }
 
 /// Returns one extension.
@@ -245,7 +263,9 @@ pub async fn get_extension(
     let tenant = tenant_for(caller, &mut conn, &domain, TenantAccess::Contents).await?;
     let extension = find_extension(&mut conn, tenant.id, &number)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain)))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain))
+        })?;
     Ok(Json(ExtensionView::new(extension, &tenant)))
 }
 
@@ -265,17 +285,27 @@ pub async fn update_extension(
     caller.check_tenant(&tenant, TenantAccess::Contents)?;
     let mut extension = find_extension(&mut write.tx, tenant.id, &number)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain)))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain))
+        })?;
     let changed_at = now();
 
     if let Some(new_number) = body.number.filter(|n| *n != extension.number) {
-        if find_extension(&mut write.tx, tenant.id, new_number.as_str()).await?.is_some() {
+        if find_extension(&mut write.tx, tenant.id, new_number.as_str())
+            .await?
+            .is_some()
+        {
             return Err(ApiError::conflict_field(
                 "number",
-                format!("extension {new_number} already exists in tenant {}", tenant.domain),
+                format!(
+                    "extension {new_number} already exists in tenant {}",
+                    tenant.domain
+                ),
             ));
         }
-        for did in list_dids_to_extension(&mut write.tx, tenant.id, extension.number.as_str()).await? {
+        for did in
+            list_dids_to_extension(&mut write.tx, tenant.id, extension.number.as_str()).await?
+        {
             update_did_destination(&mut write.tx, did.id, &new_number, changed_at).await?;
         }
         extension.number = new_number;
@@ -329,7 +359,9 @@ pub async fn delete_extension(
     caller.check_tenant(&tenant, TenantAccess::Contents)?;
     let extension = find_extension(&mut write.tx, tenant.id, &number)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain)))?;
+        .ok_or_else(|| {
+            ApiError::not_found(format!("extension {number} in tenant {}", tenant.domain))
+        })?;
     let dids = list_dids_to_extension(&mut write.tx, tenant.id, extension.number.as_str()).await?;
     if !dids.is_empty() {
         let numbers: Vec<&str> = dids.iter().map(|d| d.number.as_str()).collect();

@@ -51,7 +51,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
             });
         }
     };
-    deserializer.end().map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
+    deserializer
+        .end()
+        .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
     Ok(value)
 }
 
@@ -71,7 +73,10 @@ fn data_error(path: &str, error: &serde_json::Error) -> ApiError {
         (parent, Some(name)) if !parent.ends_with(name) => format!("{parent}.{name}"),
         (parent, _) => parent.to_owned(),
     };
-    ApiError::Invalid { message: format!("{field}: {message}"), field: Some(field) }
+    ApiError::Invalid {
+        message: format!("{field}: {message}"),
+        field: Some(field),
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -98,18 +103,19 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
         let raw = axum::extract::Query::<RawPageQuery>::try_from_uri(&parts.uri)
             .map_err(|_| ApiError::invalid("query", "the query string is not valid URL encoding"))?
             .0;
-        let limit = match raw.limit.as_deref() {
-            None => DEFAULT_PAGE_SIZE,
-            Some(text) => match text.parse::<u32>() {
-                Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-                _ => {
-                    return Err(ApiError::invalid(
+        let limit =
+            match raw.limit.as_deref() {
+                None => DEFAULT_PAGE_SIZE,
+                Some(text) => match text.parse::<u32>() {
+                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+                    _ => return Err(ApiError::invalid(
                         "limit",
-                        format!("invalid limit {text:?}: must be an integer from 1 to {MAX_PAGE_SIZE}"),
-                    ))
-                }
-            },
-        };
+                        format!(
+                            "invalid limit {text:?}: must be an integer from 1 to {MAX_PAGE_SIZE}"
+                        ),
+                    )),
+                },
+            };
         let after = match raw.cursor.as_deref() {
             None | Some("") => None,
             Some(cursor) => Some(decode_cursor(cursor)?),
@@ -129,11 +135,20 @@ fn decode_cursor(cursor: &str) -> Result<String, ApiError> {
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
-        .ok_or_else(|| ApiError::invalid("cursor", "invalid cursor: pass the next_cursor of the previous page"))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "cursor",
+                "invalid cursor: pass the next_cursor of the previous page",
+            )
+        })
 }
 
 /// Cuts a list fetched with `limit + 1` rows to `limit` and returns the cursor of the next page.
-pub fn finish_page<T>(items: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> String) -> Option<String> {
+pub fn finish_page<T>(
+    items: &mut Vec<T>,
+    limit: u32,
+    key: impl Fn(&T) -> String,
+) -> Option<String> {
     if items.len() <= limit as usize {
         return None;
     }
@@ -142,7 +157,11 @@ pub fn finish_page<T>(items: &mut Vec<T>, limit: u32, key: impl Fn(&T) -> String
 }
 
 /// Pages a list that was built in memory and sorted by `key`.
-pub fn page_in_memory<T>(mut items: Vec<T>, page: &PageQuery, key: impl Fn(&T) -> String) -> (Vec<T>, Option<String>) {
+pub fn page_in_memory<T>(
+    mut items: Vec<T>,
+    page: &PageQuery,
+    key: impl Fn(&T) -> String,
+) -> (Vec<T>, Option<String>) {
     if let Some(after) = &page.after {
         items.retain(|item| key(item).as_str() > after.as_str());
     }

@@ -12,7 +12,9 @@ impl<'de> Deserialize<'de> for Name {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         let text = FreeText::deserialize(deserializer)?;
         if text.as_str().trim().is_empty() {
-            return Err(serde::de::Error::custom("invalid name \"\": must not be empty"));
+            return Err(serde::de::Error::custom(
+                "invalid name \"\": must not be empty",
+            ));
         }
         Ok(Self(text))
     }
@@ -28,10 +30,15 @@ impl<'de> Deserialize<'de> for Email {
         let raw = text.as_str();
         let valid = raw.is_empty()
             || raw.split_once('@').is_some_and(|(local, domain)| {
-                !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !raw.contains(char::is_whitespace)
+                !local.is_empty()
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !raw.contains(char::is_whitespace)
             });
         if !valid {
-            return Err(serde::de::Error::custom(format!("invalid e-mail address {raw:?}: must look like name@example.com")));
+            return Err(serde::de::Error::custom(format!(
+                "invalid e-mail address {raw:?}: must look like name@example.com"
+            )));
         }
         Ok(Self(text))
     }

@@ -54,7 +54,12 @@ impl AdminState {
 
     /// Takes a pooled connection for reads.
     pub async fn connection(&self) -> Result<sqlx::pool::PoolConnection<sqlx::Any>, ApiError> {
-        Ok(self.store().pool().acquire().await.map_err(StoreError::from)?)
+        Ok(self
+            .store()
+            .pool()
+            .acquire()
+            .await
+            .map_err(StoreError::from)?)
     }
 }
 
@@ -73,7 +78,8 @@ macro_rules! route_method {
             T: 'static,
         {
             self.router = self.router.route(path, axum::routing::$name(handler));
-            self.table.push((stringify!($name).to_owned(), path.to_owned()));
+            self.table
+                .push((stringify!($name).to_owned(), path.to_owned()));
             self
         }
     };
@@ -87,38 +93,71 @@ impl Routes {
 }
 
 fn routes() -> Routes {
-    Routes { router: Router::new(), table: Vec::new() }
-        .get("/api/openapi.json", openapi::get_openapi)
-        .get("/api/organization", organization::list_enterprises)
-        .post("/api/organization", organization::create_enterprise)
-        .post("/api/organization/promote", organization::promote_tenant)
-        .get("/api/organization/{code}", organization::get_enterprise)
-        .put("/api/organization/{code}", organization::update_enterprise)
-        .delete("/api/organization/{code}", organization::delete_enterprise)
-        .get("/api/organization/{code}/sites", sites::list_sites_grid)
-        .post("/api/organization/{code}/sites", sites::create_site)
-        .post("/api/organization/{code}/sites/assign", sites::assign_sites)
-        .post("/api/organization/{code}/sites/unassign", sites::unassign_sites)
-        .post("/api/organization/{code}/sites/delete", sites::delete_sites)
-        .get("/api/organization/{code}/directory", directory::list_directory)
-        .post("/api/organization/{code}/directory", directory::create_directory_entry)
-        .put("/api/organization/{code}/directory/{id}", directory::update_directory_entry)
-        .delete("/api/organization/{code}/directory/{id}", directory::delete_directory_entry)
-        .get("/api/tenants", tenants::list_tenants)
-        .post("/api/tenants", tenants::create_tenant)
-        .get("/api/tenants/{domain}", tenants::get_tenant)
-        .put("/api/tenants/{domain}", tenants::update_tenant)
-        .delete("/api/tenants/{domain}", tenants::delete_tenant)
-        .get("/api/tenants/{domain}/extensions", extensions::list_extensions)
-        .post("/api/tenants/{domain}/extensions", extensions::create_extension)
-        .get("/api/tenants/{domain}/extensions/{number}", extensions::get_extension)
-        .put("/api/tenants/{domain}/extensions/{number}", extensions::update_extension)
-        .delete("/api/tenants/{domain}/extensions/{number}", extensions::delete_extension)
-        .get("/api/tenants/{domain}/dids", dids::list_dids)
-        .post("/api/tenants/{domain}/dids", dids::create_did)
-        .get("/api/tenants/{domain}/dids/{number}", dids::get_did)
-        .put("/api/tenants/{domain}/dids/{number}", dids::update_did)
-        .delete("/api/tenants/{domain}/dids/{number}", dids::delete_did)
+    Routes {
+        router: Router::new(),
+        table: Vec::new(),
+    }
+    .get("/api/openapi.json", openapi::get_openapi)
+    .get("/api/organization", organization::list_enterprises)
+    .post("/api/organization", organization::create_enterprise)
+    .post("/api/organization/promote", organization::promote_tenant)
+    .get("/api/organization/{code}", organization::get_enterprise)
+    .put("/api/organization/{code}", organization::update_enterprise)
+    .delete("/api/organization/{code}", organization::delete_enterprise)
+    .get("/api/organization/{code}/sites", sites::list_sites_grid)
+    .post("/api/organization/{code}/sites", sites::create_site)
+    .post("/api/organization/{code}/sites/assign", sites::assign_sites)
+    .post(
+        "/api/organization/{code}/sites/unassign",
+        sites::unassign_sites,
+    )
+    .post("/api/organization/{code}/sites/delete", sites::delete_sites)
+    .get(
+        "/api/organization/{code}/directory",
+        directory::list_directory,
+    )
+    .post(
+        "/api/organization/{code}/directory",
+        directory::create_directory_entry,
+    )
+    .put(
+        "/api/organization/{code}/directory/{id}",
+        directory::update_directory_entry,
+    )
+    .delete(
+        "/api/organization/{code}/directory/{id}",
+        directory::delete_directory_entry,
+    )
+    .get("/api/tenants", tenants::list_tenants)
+    .post("/api/tenants", tenants::create_tenant)
+    .get("/api/tenants/{domain}", tenants::get_tenant)
+    .put("/api/tenants/{domain}", tenants::update_tenant)
+    .delete("/api/tenants/{domain}", tenants::delete_tenant)
+    .get(
+        "/api/tenants/{domain}/extensions",
+        extensions::list_extensions,
+    )
+    .post(
+        "/api/tenants/{domain}/extensions",
+        extensions::create_extension,
+    )
+    .get(
+        "/api/tenants/{domain}/extensions/{number}",
+        extensions::get_extension,
+    )
+    .put(
+        "/api/tenants/{domain}/extensions/{number}",
+        extensions::update_extension,
+    )
+    .delete(
+        "/api/tenants/{domain}/extensions/{number}",
+        extensions::delete_extension,
+    )
+    .get("/api/tenants/{domain}/dids", dids::list_dids)
+    .post("/api/tenants/{domain}/dids", dids::create_did)
+    .get("/api/tenants/{domain}/dids/{number}", dids::get_did)
+    .put("/api/tenants/{domain}/dids/{number}", dids::update_did)
+    .delete("/api/tenants/{domain}/dids/{number}", dids::delete_did)
 }
 
 /// Builds the router of every `/api/...` route. Unknown `/api/` paths and methods get the JSON error
@@ -140,7 +179,8 @@ pub fn route_table() -> Vec<(String, String)> {
 }
 
 async fn unknown_route() -> Response {
-    ApiError::NotFound("no such API route; the routes are listed in /api/openapi.json".to_owned()).into_response()
+    ApiError::NotFound("no such API route; the routes are listed in /api/openapi.json".to_owned())
+        .into_response()
 }
 
 async fn method_not_allowed() -> Response {
@@ -155,7 +195,11 @@ async fn method_not_allowed() -> Response {
 /// Logs one event per admin request. Bodies are never logged: they carry SIP passwords.
 async fn log_request(request: Request, next: Next) -> Response {
     let method = request.method().clone();
-    let route = request.extensions().get::<MatchedPath>().map_or("unmatched", |p| p.as_str()).to_owned();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", |p| p.as_str())
+        .to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
     tracing::info!(

@@ -16,10 +16,13 @@ use super::fields::{enabled_by_default, present, IntersiteModeSchema, Name};
 use super::write::{check_user_limit, commit_change, enterprise_scope};
 use super::AdminState;
 use crate::domain::dataset::new_id;
-use crate::domain::{now, AccessPrefix, DialingCode, DomainName, Enterprise, EnterpriseCode, IntersiteMode, Limit};
+use crate::domain::{
+    now, AccessPrefix, DialingCode, DomainName, Enterprise, EnterpriseCode, IntersiteMode, Limit,
+};
 use crate::store::enterprises::{
     count_sites, count_users, delete_enterprise as delete_enterprise_row, find_enterprise_by_code,
-    list_enterprises as list_enterprise_rows, lock_enterprise_by_code, update_enterprise as update_enterprise_row,
+    list_enterprises as list_enterprise_rows, lock_enterprise_by_code,
+    update_enterprise as update_enterprise_row,
 };
 use crate::store::tenants::{detach_sites, list_sites, lock_tenant_by_domain, set_membership};
 use crate::store::transfer::insert_enterprise;
@@ -168,7 +171,10 @@ pub struct PromoteTenant {
 }
 
 async fn view(conn: &mut AnyConnection, e: Enterprise) -> Result<EnterpriseView, ApiError> {
-    let usage = EnterpriseUsage { sites: count_sites(conn, e.id).await?, users: count_users(conn, e.id).await? };
+    let usage = EnterpriseUsage {
+        sites: count_sites(conn, e.id).await?,
+        users: count_users(conn, e.id).await?,
+    };
     Ok(EnterpriseView {
         id: e.id,
         code: e.code,
@@ -199,10 +205,15 @@ pub async fn list_enterprises(
     let only = match caller {
         Caller::Platform => None,
         Caller::Enterprise(id) => Some(id),
-        Caller::Site(_) => return Err(ApiError::forbidden("site administrators may not list enterprises")),
+        Caller::Site(_) => {
+            return Err(ApiError::forbidden(
+                "site administrators may not list enterprises",
+            ))
+        }
     };
     let mut conn = state.connection().await?;
-    let mut rows = list_enterprise_rows(&mut conn, only, page.after.as_deref(), page.limit + 1).await?;
+    let mut rows =
+        list_enterprise_rows(&mut conn, only, page.after.as_deref(), page.limit + 1).await?;
     let next_cursor = finish_page(&mut rows, page.limit, |e| e.code.to_string());
     let mut items = Vec::with_capacity(rows.len());
     for e in rows {
@@ -237,14 +248,23 @@ pub async fn create_enterprise(
     };
 
     let mut write = state.store().begin_write().await?;
-    if find_enterprise_by_code(&mut write.tx, enterprise.code.as_str()).await?.is_some() {
-        return Err(ApiError::conflict_field("code", format!("enterprise {} already exists", enterprise.code)));
+    if find_enterprise_by_code(&mut write.tx, enterprise.code.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict_field(
+            "code",
+            format!("enterprise {} already exists", enterprise.code),
+        ));
     }
     insert_enterprise(&mut write.tx, &enterprise).await?;
     commit_change(&state, write, enterprise_scope(enterprise.id, Vec::new())).await?;
 
     let mut conn = state.connection().await?;
-    Ok((StatusCode::CREATED, Json(view(&mut conn, enterprise).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&mut conn, enterprise).await?),
+    ))
 }
 
 /// Returns one enterprise with its usage.
@@ -279,7 +299,9 @@ pub async fn update_enterprise(
     let mut enterprise = lock_enterprise_by_code(&mut write.tx, state.store().for_update(), &code)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("enterprise {code}")))?;
-    caller.check_enterprise(&mut write.tx, &enterprise, EnterpriseAccess::Manage).await?;
+    caller
+        .check_enterprise(&mut write.tx, &enterprise, EnterpriseAccess::Manage)
+        .await?;
     if caller != Caller::Platform {
         let limits = [
             ("max_sites", body.max_sites.is_some()),
@@ -287,7 +309,10 @@ pub async fn update_enterprise(
             ("max_concurrent_calls", body.max_concurrent_calls.is_some()),
         ];
         if let Some((field, _)) = limits.iter().find(|(_, set)| *set) {
-            return Err(ApiError::forbidden_field(field, format!("only platform administrators may set {field}")));
+            return Err(ApiError::forbidden_field(
+                field,
+                format!("only platform administrators may set {field}"),
+            ));
         }
     }
 
@@ -336,7 +361,9 @@ pub async fn update_enterprise(
 }
 
 fn limit_text(limit: Limit) -> String {
-    limit.max().map_or_else(|| "unlimited".to_owned(), |max| max.to_string())
+    limit
+        .max()
+        .map_or_else(|| "unlimited".to_owned(), |max| max.to_string())
 }
 
 /// Deletes an enterprise (platform administrators). Its sites become standalone tenants with their
@@ -354,9 +381,15 @@ pub async fn delete_enterprise(
     let enterprise = lock_enterprise_by_code(&mut write.tx, state.store().for_update(), &code)
         .await?
         .ok_or_else(|| ApiError::not_found(format!("enterprise {code}")))?;
-    caller.check_enterprise(&mut write.tx, &enterprise, EnterpriseAccess::Platform).await?;
+    caller
+        .check_enterprise(&mut write.tx, &enterprise, EnterpriseAccess::Platform)
+        .await?;
 
-    let sites: Vec<Uuid> = list_sites(&mut write.tx, enterprise.id).await?.iter().map(|t| t.id).collect();
+    let sites: Vec<Uuid> = list_sites(&mut write.tx, enterprise.id)
+        .await?
+        .iter()
+        .map(|t| t.id)
+        .collect();
     detach_sites(&mut write.tx, enterprise.id, now()).await?;
     delete_enterprise_row(&mut write.tx, enterprise.id).await?;
     commit_change(&state, write, enterprise_scope(enterprise.id, sites)).await?;
@@ -388,24 +421,57 @@ pub async fn promote_tenant(
         created_at: created,
         updated_at: created,
     };
-    let dialing_code = body.dialing_code.unwrap_or_else(|| DialingCode::parse("1").expect("1 is a valid dialing code"));
+    let dialing_code = body
+        .dialing_code
+        .unwrap_or_else(|| DialingCode::parse("1").expect("1 is a valid dialing code"));
 
     let mut write = state.store().begin_write().await?;
-    let tenant = lock_tenant_by_domain(&mut write.tx, state.store().for_update(), body.tenant.as_str())
-        .await?
-        .ok_or_else(|| ApiError::not_found(format!("tenant {}", body.tenant)))?;
+    let tenant = lock_tenant_by_domain(
+        &mut write.tx,
+        state.store().for_update(),
+        body.tenant.as_str(),
+    )
+    .await?
+    .ok_or_else(|| ApiError::not_found(format!("tenant {}", body.tenant)))?;
     if tenant.enterprise_id.is_some() {
-        return Err(ApiError::conflict_field("tenant", format!("tenant {} is already a site of an enterprise", tenant.domain)));
+        return Err(ApiError::conflict_field(
+            "tenant",
+            format!(
+                "tenant {} is already a site of an enterprise",
+                tenant.domain
+            ),
+        ));
     }
-    if find_enterprise_by_code(&mut write.tx, enterprise.code.as_str()).await?.is_some() {
-        return Err(ApiError::conflict_field("code", format!("enterprise {} already exists", enterprise.code)));
+    if find_enterprise_by_code(&mut write.tx, enterprise.code.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict_field(
+            "code",
+            format!("enterprise {} already exists", enterprise.code),
+        ));
     }
     insert_enterprise(&mut write.tx, &enterprise).await?;
     let brought = crate::store::tenants::count_extensions(&mut write.tx, tenant.id).await?;
     check_user_limit(&mut write.tx, &enterprise, brought).await?;
-    set_membership(&mut write.tx, tenant.id, Some(enterprise.id), Some(&dialing_code), created).await?;
-    commit_change(&state, write, enterprise_scope(enterprise.id, vec![tenant.id])).await?;
+    set_membership(
+        &mut write.tx,
+        tenant.id,
+        Some(enterprise.id),
+        Some(&dialing_code),
+        created,
+    )
+    .await?;
+    commit_change(
+        &state,
+        write,
+        enterprise_scope(enterprise.id, vec![tenant.id]),
+    )
+    .await?;
 
     let mut conn = state.connection().await?;
-    Ok((StatusCode::CREATED, Json(view(&mut conn, enterprise).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(view(&mut conn, enterprise).await?),
+    ))
 }

@@ -20,8 +20,8 @@ use crate::domain::{now, DialingCode, DomainName, Enterprise, FreeText, Limit, T
 use crate::store::directory::clear_directory_site;
 use crate::store::enterprises::lock_enterprise_by_code;
 use crate::store::tenants::{
-    count_extensions, delete_tenant as delete_tenant_row, find_tenant_by_domain, list_sites, lock_tenant_by_domain,
-    set_membership,
+    count_extensions, delete_tenant as delete_tenant_row, find_tenant_by_domain, list_sites,
+    lock_tenant_by_domain, set_membership,
 };
 use crate::store::transfer::insert_tenant;
 
@@ -162,7 +162,10 @@ pub fn automatic_dialing_code(existing: &[&str]) -> (DialingCode, Option<String>
             candidate += 1;
             continue;
         }
-        return (DialingCode::parse(&text).expect("a positive integer of at most 16 digits"), None);
+        return (
+            DialingCode::parse(&text).expect("a positive integer of at most 16 digits"),
+            None,
+        );
     }
 
     let mut fallback: u128 = 1;
@@ -173,7 +176,10 @@ pub fn automatic_dialing_code(existing: &[&str]) -> (DialingCode, Option<String>
     let warning = format!(
         "no dialing code is free of prefix collisions; assigned {text}, which overlaps another code in prefix dialing"
     );
-    (DialingCode::parse(&text).expect("a positive integer"), Some(warning))
+    (
+        DialingCode::parse(&text).expect("a positive integer"),
+        Some(warning),
+    )
 }
 
 /// Returns the warnings for an explicitly chosen dialing code that overlaps an existing one.
@@ -182,8 +188,14 @@ fn explicit_code_warnings(code: &DialingCode, sites: &[Tenant]) -> Vec<String> {
         .iter()
         .filter_map(|site| {
             let other = site.dialing_code.as_ref()?;
-            let overlaps = other.as_str().starts_with(code.as_str()) || code.as_str().starts_with(other.as_str());
-            overlaps.then(|| format!("dialing code {code} overlaps code {other} of {} in prefix dialing", site.domain))
+            let overlaps = other.as_str().starts_with(code.as_str())
+                || code.as_str().starts_with(other.as_str());
+            overlaps.then(|| {
+                format!(
+                    "dialing code {code} overlaps code {other} of {} in prefix dialing",
+                    site.domain
+                )
+            })
         })
         .collect()
 }
@@ -194,8 +206,12 @@ pub fn site_warnings(sites: &[Tenant], extensions: &[crate::domain::Extension]) 
     let mut warnings = SiteWarnings::default();
     for a in sites {
         for b in sites {
-            let (Some(code_a), Some(code_b)) = (&a.dialing_code, &b.dialing_code) else { continue };
-            if a.id != b.id && code_a.as_str().len() < code_b.as_str().len() && code_b.as_str().starts_with(code_a.as_str())
+            let (Some(code_a), Some(code_b)) = (&a.dialing_code, &b.dialing_code) else {
+                continue;
+            };
+            if a.id != b.id
+                && code_a.as_str().len() < code_b.as_str().len()
+                && code_b.as_str().starts_with(code_a.as_str())
             {
                 warnings.code_prefixes.push(CodePrefixWarning {
                     code: code_a.to_string(),
@@ -207,19 +223,29 @@ pub fn site_warnings(sites: &[Tenant], extensions: &[crate::domain::Extension]) 
         }
     }
 
-    let position: std::collections::HashMap<_, _> = sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
+    let position: std::collections::HashMap<_, _> =
+        sites.iter().enumerate().map(|(i, s)| (s.id, i)).collect();
     let mut by_number: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
     for extension in extensions {
         if let Some(&i) = position.get(&extension.tenant_id) {
-            by_number.entry(extension.number.as_str()).or_default().push(i);
+            by_number
+                .entry(extension.number.as_str())
+                .or_default()
+                .push(i);
         }
     }
     for (number, mut owners) in by_number {
         owners.sort_unstable();
         owners.dedup();
         if owners.len() > 1 {
-            let sites = owners.iter().map(|&i| sites[i].domain.to_string()).collect();
-            warnings.duplicate_extensions.push(DuplicateExtension { number: number.to_owned(), sites });
+            let sites = owners
+                .iter()
+                .map(|&i| sites[i].domain.to_string())
+                .collect();
+            warnings.duplicate_extensions.push(DuplicateExtension {
+                number: number.to_owned(),
+                sites,
+            });
         }
     }
     warnings
@@ -270,12 +296,25 @@ pub async fn list_sites_grid(
     let items = sites
         .into_iter()
         .map(|site| {
-            let extensions = unit.extensions.iter().filter(|x| x.tenant_id == site.id).count() as u64;
+            let extensions = unit
+                .extensions
+                .iter()
+                .filter(|x| x.tenant_id == site.id)
+                .count() as u64;
             let dids = unit.dids.iter().filter(|d| d.tenant_id == site.id).count() as u64;
             SiteRow {
-                extensions: Usage { used: extensions, max: site.max_extensions },
-                dids: Usage { used: dids, max: site.max_dids },
-                queues: Usage { used: 0, max: site.max_queues },
+                extensions: Usage {
+                    used: extensions,
+                    max: site.max_extensions,
+                },
+                dids: Usage {
+                    used: dids,
+                    max: site.max_dids,
+                },
+                queues: Usage {
+                    used: 0,
+                    max: site.max_queues,
+                },
                 name: site.name,
                 description: site.description,
                 domain: site.domain,
@@ -289,7 +328,11 @@ pub async fn list_sites_grid(
             }
         })
         .collect();
-    Ok(Json(SitesGrid { items, next_cursor, warnings }))
+    Ok(Json(SitesGrid {
+        items,
+        next_cursor,
+        warnings,
+    }))
 }
 
 /// Creates a brand-new tenant as a site of the enterprise, within `max_sites`. The dialing code is
@@ -309,26 +352,48 @@ pub async fn create_site(
     let mut tenant = body.into_tenant();
 
     let mut write = state.store().begin_write().await?;
-    let enterprise = lock_for_lifecycle(&state, &mut write.tx, caller, &code, EnterpriseAccess::Manage).await?;
-    if find_tenant_by_domain(&mut write.tx, tenant.domain.as_str()).await?.is_some() {
-        return Err(ApiError::conflict_field("domain", format!("tenant {} already exists", tenant.domain)));
+    let enterprise = lock_for_lifecycle(
+        &state,
+        &mut write.tx,
+        caller,
+        &code,
+        EnterpriseAccess::Manage,
+    )
+    .await?;
+    if find_tenant_by_domain(&mut write.tx, tenant.domain.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict_field(
+            "domain",
+            format!("tenant {} already exists", tenant.domain),
+        ));
     }
     check_site_limit(&mut write.tx, &enterprise, 1).await?;
 
     let sites = list_sites(&mut write.tx, enterprise.id).await?;
     let (dialing_code, warnings) = match requested_code {
         Some(requested) => {
-            if let Some(other) = sites.iter().find(|s| s.dialing_code.as_ref() == Some(&requested)) {
+            if let Some(other) = sites
+                .iter()
+                .find(|s| s.dialing_code.as_ref() == Some(&requested))
+            {
                 return Err(ApiError::conflict_field(
                     "dialing_code",
-                    format!("dialing code {requested} is already used by {}", other.domain),
+                    format!(
+                        "dialing code {requested} is already used by {}",
+                        other.domain
+                    ),
                 ));
             }
             let warnings = explicit_code_warnings(&requested, &sites);
             (requested, warnings)
         }
         None => {
-            let codes: Vec<&str> = sites.iter().filter_map(|s| s.dialing_code.as_ref().map(|c| c.as_str())).collect();
+            let codes: Vec<&str> = sites
+                .iter()
+                .filter_map(|s| s.dialing_code.as_ref().map(|c| c.as_str()))
+                .collect();
             let (code, warning) = automatic_dialing_code(&codes);
             (code, warning.into_iter().collect())
         }
@@ -336,7 +401,12 @@ pub async fn create_site(
     tenant.enterprise_id = Some(enterprise.id);
     tenant.dialing_code = Some(dialing_code);
     insert_tenant(&mut write.tx, &tenant).await?;
-    commit_change(&state, write, enterprise_scope(enterprise.id, vec![tenant.id])).await?;
+    commit_change(
+        &state,
+        write,
+        enterprise_scope(enterprise.id, vec![tenant.id]),
+    )
+    .await?;
 
     let site = TenantView::new(tenant, Some(enterprise.code.to_string()));
     Ok((StatusCode::CREATED, Json(SiteCreated { site, warnings })))
@@ -358,14 +428,22 @@ pub async fn assign_sites(
 ) -> Result<Json<AssignResult>, ApiError> {
     let domains = distinct_domains(body.tenants)?;
     let mut write = state.store().begin_write().await?;
-    let enterprise = lock_for_lifecycle(&state, &mut write.tx, caller, &code, EnterpriseAccess::Platform).await?;
+    let enterprise = lock_for_lifecycle(
+        &state,
+        &mut write.tx,
+        caller,
+        &code,
+        EnterpriseAccess::Platform,
+    )
+    .await?;
 
     let mut to_assign = Vec::new();
     let mut skipped = Vec::new();
     for domain in &domains {
-        let tenant = lock_tenant_by_domain(&mut write.tx, state.store().for_update(), domain.as_str())
-            .await?
-            .ok_or_else(|| ApiError::not_found(format!("tenant {domain}")))?;
+        let tenant =
+            lock_tenant_by_domain(&mut write.tx, state.store().for_update(), domain.as_str())
+                .await?
+                .ok_or_else(|| ApiError::not_found(format!("tenant {domain}")))?;
         match tenant.enterprise_id {
             Some(id) if id == enterprise.id => skipped.push(SkippedTenant {
                 domain: domain.to_string(),
@@ -397,15 +475,29 @@ pub async fn assign_sites(
     for tenant in &to_assign {
         let existing: Vec<&str> = codes.iter().map(String::as_str).collect();
         let (dialing_code, warning) = automatic_dialing_code(&existing);
-        set_membership(&mut write.tx, tenant.id, Some(enterprise.id), Some(&dialing_code), changed_at).await?;
+        set_membership(
+            &mut write.tx,
+            tenant.id,
+            Some(enterprise.id),
+            Some(&dialing_code),
+            changed_at,
+        )
+        .await?;
         warnings.extend(warning.map(|w| format!("{}: {w}", tenant.domain)));
-        assigned.push(AssignedSite { domain: tenant.domain.to_string(), dialing_code: dialing_code.to_string() });
+        assigned.push(AssignedSite {
+            domain: tenant.domain.to_string(),
+            dialing_code: dialing_code.to_string(),
+        });
         codes.push(dialing_code.to_string());
     }
 
     let tenant_ids = to_assign.iter().map(|t| t.id).collect();
     commit_change(&state, write, enterprise_scope(enterprise.id, tenant_ids)).await?;
-    Ok(Json(AssignResult { assigned, skipped, warnings }))
+    Ok(Json(AssignResult {
+        assigned,
+        skipped,
+        warnings,
+    }))
 }
 
 /// Makes sites standalone tenants again: their enterprise link and dialing code are cleared, and
@@ -422,7 +514,14 @@ pub async fn unassign_sites(
 ) -> Result<Json<SitesChanged>, ApiError> {
     let domains = distinct_domains(body.tenants)?;
     let mut write = state.store().begin_write().await?;
-    let enterprise = lock_for_lifecycle(&state, &mut write.tx, caller, &code, EnterpriseAccess::Manage).await?;
+    let enterprise = lock_for_lifecycle(
+        &state,
+        &mut write.tx,
+        caller,
+        &code,
+        EnterpriseAccess::Manage,
+    )
+    .await?;
     let sites = lock_sites(&state, &mut write.tx, &enterprise, &domains).await?;
 
     let changed_at = now();
@@ -431,7 +530,12 @@ pub async fn unassign_sites(
         set_membership(&mut write.tx, site.id, None, None, changed_at).await?;
     }
     let tenants = sites.iter().map(|s| s.domain.to_string()).collect();
-    commit_change(&state, write, enterprise_scope(enterprise.id, sites.iter().map(|s| s.id).collect())).await?;
+    commit_change(
+        &state,
+        write,
+        enterprise_scope(enterprise.id, sites.iter().map(|s| s.id).collect()),
+    )
+    .await?;
     Ok(Json(SitesChanged { tenants }))
 }
 
@@ -448,14 +552,26 @@ pub async fn delete_sites(
 ) -> Result<Json<SitesChanged>, ApiError> {
     let domains = distinct_domains(body.tenants)?;
     let mut write = state.store().begin_write().await?;
-    let enterprise = lock_for_lifecycle(&state, &mut write.tx, caller, &code, EnterpriseAccess::Manage).await?;
+    let enterprise = lock_for_lifecycle(
+        &state,
+        &mut write.tx,
+        caller,
+        &code,
+        EnterpriseAccess::Manage,
+    )
+    .await?;
     let sites = lock_sites(&state, &mut write.tx, &enterprise, &domains).await?;
 
     for site in &sites {
         delete_tenant_row(&mut write.tx, site.id).await?;
     }
     let tenants = sites.iter().map(|s| s.domain.to_string()).collect();
-    commit_change(&state, write, enterprise_scope(enterprise.id, sites.iter().map(|s| s.id).collect())).await?;
+    commit_change(
+        &state,
+        write,
+        enterprise_scope(enterprise.id, sites.iter().map(|s| s.id).collect()),
+    )
+    .await?;
     Ok(Json(SitesChanged { tenants }))
 }
 
@@ -483,7 +599,8 @@ async fn lock_sites(
 ) -> Result<Vec<Tenant>, ApiError> {
     let mut sites = Vec::with_capacity(domains.len());
     for domain in domains {
-        let tenant = lock_tenant_by_domain(conn, state.store().for_update(), domain.as_str()).await?;
+        let tenant =
+            lock_tenant_by_domain(conn, state.store().for_update(), domain.as_str()).await?;
         match tenant {
             Some(tenant) if tenant.enterprise_id == Some(enterprise.id) => sites.push(tenant),
             _ => {
@@ -500,7 +617,10 @@ async fn lock_sites(
 /// Removes repeated domains and sorts them, so that concurrent requests lock rows in the same order.
 fn distinct_domains(domains: Vec<DomainName>) -> Result<Vec<DomainName>, ApiError> {
     if domains.is_empty() {
-        return Err(ApiError::invalid("tenants", "tenants: must name at least one tenant domain"));
+        return Err(ApiError::invalid(
+            "tenants",
+            "tenants: must name at least one tenant domain",
+        ));
     }
     let distinct: BTreeSet<DomainName> = domains.into_iter().collect();
     Ok(distinct.into_iter().collect())
@@ -520,7 +640,10 @@ mod tests {
         assert_eq!(code(&[]), ("1".to_owned(), false));
         assert_eq!(code(&["10", "20", "30"]), ("4".to_owned(), false));
         assert_eq!(code(&["1", "2"]), ("3".to_owned(), false));
-        assert_eq!(code(&["1", "2", "3", "4", "5", "6", "7", "8"]), ("9".to_owned(), false));
+        assert_eq!(
+            code(&["1", "2", "3", "4", "5", "6", "7", "8"]),
+            ("9".to_owned(), false)
+        );
     }
 
     #[test]
@@ -529,7 +652,10 @@ mod tests {
         let existing: Vec<&str> = nine.iter().map(String::as_str).collect();
         assert_eq!(code(&existing), ("10".to_owned(), true));
 
-        assert_eq!(code(&["1", "2", "3", "4", "5", "6", "7", "8", "90"]), ("91".to_owned(), false));
+        assert_eq!(
+            code(&["1", "2", "3", "4", "5", "6", "7", "8", "90"]),
+            ("91".to_owned(), false)
+        );
     }
 
     #[test]

@@ -21,8 +21,8 @@ use crate::domain::dataset::new_id;
 use crate::domain::{now, DialingCode, DomainName, FreeText, Limit, Tenant};
 use crate::store::enterprises::find_enterprise_by_id;
 use crate::store::tenants::{
-    count_dids, count_extensions, delete_tenant as delete_tenant_row, find_tenant_by_domain, list_sites,
-    list_tenants as list_tenant_rows, update_tenant as update_tenant_row, TenantFilter,
+    count_dids, count_extensions, delete_tenant as delete_tenant_row, find_tenant_by_domain,
+    list_sites, list_tenants as list_tenant_rows, update_tenant as update_tenant_row, TenantFilter,
 };
 use crate::store::transfer::insert_tenant;
 
@@ -209,9 +209,16 @@ pub struct UpdateTenant {
 }
 
 /// Returns the code of an enterprise, for views.
-pub async fn enterprise_code(conn: &mut AnyConnection, enterprise_id: Option<Uuid>) -> Result<Option<String>, ApiError> {
-    let Some(id) = enterprise_id else { return Ok(None) };
-    Ok(find_enterprise_by_id(conn, id).await?.map(|e| e.code.to_string()))
+pub async fn enterprise_code(
+    conn: &mut AnyConnection,
+    enterprise_id: Option<Uuid>,
+) -> Result<Option<String>, ApiError> {
+    let Some(id) = enterprise_id else {
+        return Ok(None);
+    };
+    Ok(find_enterprise_by_id(conn, id)
+        .await?
+        .map(|e| e.code.to_string()))
 }
 
 /// Lists the tenants in the caller's scope, ordered by domain.
@@ -226,11 +233,18 @@ pub async fn list_tenants(
 ) -> Result<Json<TenantList>, ApiError> {
     let filter = match caller {
         Caller::Platform => TenantFilter::default(),
-        Caller::Enterprise(id) => TenantFilter { enterprise_id: Some(id), tenant_id: None },
-        Caller::Site(id) => TenantFilter { enterprise_id: None, tenant_id: Some(id) },
+        Caller::Enterprise(id) => TenantFilter {
+            enterprise_id: Some(id),
+            tenant_id: None,
+        },
+        Caller::Site(id) => TenantFilter {
+            enterprise_id: None,
+            tenant_id: Some(id),
+        },
     };
     let mut conn = state.connection().await?;
-    let mut rows = list_tenant_rows(&mut conn, filter, page.after.as_deref(), page.limit + 1).await?;
+    let mut rows =
+        list_tenant_rows(&mut conn, filter, page.after.as_deref(), page.limit + 1).await?;
     let next_cursor = finish_page(&mut rows, page.limit, |t| t.domain.to_string());
 
     let mut codes: HashMap<Uuid, Option<String>> = HashMap::new();
@@ -262,7 +276,9 @@ pub async fn create_tenant(
     caller: Caller,
     ValidJson(body): ValidJson<CreateTenant>,
 ) -> Result<(StatusCode, Json<TenantView>), ApiError> {
-    caller.require_platform("create standalone tenants; enterprise administrators add sites to their enterprise")?;
+    caller.require_platform(
+        "create standalone tenants; enterprise administrators add sites to their enterprise",
+    )?;
     if body.dialing_code.is_some() {
         return Err(ApiError::invalid(
             "dialing_code",
@@ -272,8 +288,14 @@ pub async fn create_tenant(
     let tenant = body.into_tenant();
 
     let mut write = state.store().begin_write().await?;
-    if find_tenant_by_domain(&mut write.tx, tenant.domain.as_str()).await?.is_some() {
-        return Err(ApiError::conflict_field("domain", format!("tenant {} already exists", tenant.domain)));
+    if find_tenant_by_domain(&mut write.tx, tenant.domain.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(ApiError::conflict_field(
+            "domain",
+            format!("tenant {} already exists", tenant.domain),
+        ));
     }
     insert_tenant(&mut write.tx, &tenant).await?;
     commit_change(&state, write, tenant_scope(&tenant)).await?;
@@ -320,13 +342,22 @@ pub async fn update_tenant(
             ("max_external_calls", body.max_external_calls.is_some()),
         ];
         if let Some((field, _)) = restricted.iter().find(|(_, set)| *set) {
-            return Err(ApiError::forbidden_field(field, format!("site administrators may not change {field}")));
+            return Err(ApiError::forbidden_field(
+                field,
+                format!("site administrators may not change {field}"),
+            ));
         }
     }
 
     if let Some(code) = body.dialing_code {
         let Some(enterprise) = &enterprise else {
-            return Err(ApiError::invalid("dialing_code", format!("tenant {} is standalone and has no dialing code", tenant.domain)));
+            return Err(ApiError::invalid(
+                "dialing_code",
+                format!(
+                    "tenant {} is standalone and has no dialing code",
+                    tenant.domain
+                ),
+            ));
         };
         let taken = list_sites(&mut write.tx, enterprise.id)
             .await?
@@ -335,7 +366,10 @@ pub async fn update_tenant(
         if let Some(other) = taken {
             return Err(ApiError::conflict_field(
                 "dialing_code",
-                format!("dialing code {code} is already used by {} in enterprise {}", other.domain, enterprise.code),
+                format!(
+                    "dialing code {code} is already used by {} in enterprise {}",
+                    other.domain, enterprise.code
+                ),
             ));
         }
         tenant.dialing_code = Some(code);
@@ -343,14 +377,26 @@ pub async fn update_tenant(
     if let Some(max) = body.max_extensions {
         let used = count_extensions(&mut write.tx, tenant.id).await?;
         if !max.allows(used) {
-            return Err(ApiError::conflict_field("max_extensions", format!("tenant {} has {used} extensions, more than the new max_extensions", tenant.domain)));
+            return Err(ApiError::conflict_field(
+                "max_extensions",
+                format!(
+                    "tenant {} has {used} extensions, more than the new max_extensions",
+                    tenant.domain
+                ),
+            ));
         }
         tenant.max_extensions = max;
     }
     if let Some(max) = body.max_dids {
         let used = count_dids(&mut write.tx, tenant.id).await?;
         if !max.allows(used) {
-            return Err(ApiError::conflict_field("max_dids", format!("tenant {} has {used} DIDs, more than the new max_dids", tenant.domain)));
+            return Err(ApiError::conflict_field(
+                "max_dids",
+                format!(
+                    "tenant {} has {used} DIDs, more than the new max_dids",
+                    tenant.domain
+                ),
+            ));
         }
         tenant.max_dids = max;
     }

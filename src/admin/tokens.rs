@@ -53,15 +53,27 @@ pub enum TokenCommand {
 /// Runs one `sitedial token` subcommand against the store.
 pub async fn run_token_command(store: &Store, command: TokenCommand) -> anyhow::Result<()> {
     match command {
-        TokenCommand::Create { role, scope, expires, label } => {
+        TokenCommand::Create {
+            role,
+            scope,
+            expires,
+            label,
+        } => {
             let token = create_token(store, role, scope.as_deref(), expires, &label).await?;
             println!("{token}");
             eprintln!("Store this token now: it is shown only once.");
         }
         TokenCommand::List => {
-            let mut conn = store.pool().acquire().await.context("failed to connect to the database")?;
+            let mut conn = store
+                .pool()
+                .acquire()
+                .await
+                .context("failed to connect to the database")?;
             let tokens = list_tokens(&mut conn).await?;
-            println!("{:<36}  {:<10}  {:<36}  {:<20}  {:<20}  {:<8}  LABEL", "ID", "ROLE", "SCOPE", "CREATED", "EXPIRES", "STATE");
+            println!(
+                "{:<36}  {:<10}  {:<36}  {:<20}  {:<20}  {:<8}  LABEL",
+                "ID", "ROLE", "SCOPE", "CREATED", "EXPIRES", "STATE"
+            );
             let current = now();
             for token in tokens {
                 let state = if token.revoked_at.is_some() {
@@ -71,7 +83,9 @@ pub async fn run_token_command(store: &Store, command: TokenCommand) -> anyhow::
                 } else {
                     "active"
                 };
-                let scope = token.scope_id.map_or_else(|| "-".to_owned(), |id| id.to_string());
+                let scope = token
+                    .scope_id
+                    .map_or_else(|| "-".to_owned(), |id| id.to_string());
                 let expires = token.expires_at.map_or_else(|| "never".to_owned(), date);
                 println!(
                     "{:<36}  {:<10}  {:<36}  {:<20}  {:<20}  {:<8}  {}",
@@ -86,7 +100,11 @@ pub async fn run_token_command(store: &Store, command: TokenCommand) -> anyhow::
             }
         }
         TokenCommand::Revoke { id } => {
-            let mut conn = store.pool().acquire().await.context("failed to connect to the database")?;
+            let mut conn = store
+                .pool()
+                .acquire()
+                .await
+                .context("failed to connect to the database")?;
             if !revoke_token(&mut conn, id, now()).await? {
                 bail!("no active token with id {id}; run `sitedial token list` to see the ids");
             }
@@ -98,7 +116,9 @@ pub async fn run_token_command(store: &Store, command: TokenCommand) -> anyhow::
 
 /// Creates a platform token for `serve --demo` and returns it; only its hash is stored.
 pub async fn create_demo_token(store: &Store) -> anyhow::Result<Option<String>> {
-    create_token(store, RoleArg::Platform, None, None, "serve --demo").await.map(Some)
+    create_token(store, RoleArg::Platform, None, None, "serve --demo")
+        .await
+        .map(Some)
 }
 
 /// Creates and stores a token, and returns the token text.
@@ -110,22 +130,34 @@ pub async fn create_token(
     label: &str,
 ) -> anyhow::Result<String> {
     let label = FreeText::parse(label).context("invalid --label")?;
-    let mut conn = store.pool().acquire().await.context("failed to connect to the database")?;
+    let mut conn = store
+        .pool()
+        .acquire()
+        .await
+        .context("failed to connect to the database")?;
     let (role, scope_id) = match (role, scope) {
         (RoleArg::Platform, None) => (TokenRole::Platform, None),
-        (RoleArg::Platform, Some(_)) => bail!("--scope is not allowed with --role platform, which covers everything"),
+        (RoleArg::Platform, Some(_)) => {
+            bail!("--scope is not allowed with --role platform, which covers everything")
+        }
         (RoleArg::Enterprise, Some(code)) => {
             let code = EnterpriseCode::parse(code).context("invalid --scope")?;
             let enterprise = find_enterprise_by_code(&mut conn, code.as_str())
                 .await?
-                .with_context(|| format!("enterprise {code} not found; --scope takes an existing enterprise code"))?;
+                .with_context(|| {
+                    format!(
+                        "enterprise {code} not found; --scope takes an existing enterprise code"
+                    )
+                })?;
             (TokenRole::Enterprise, Some(enterprise.id))
         }
         (RoleArg::Site, Some(domain)) => {
             let domain = DomainName::parse(domain).context("invalid --scope")?;
             let tenant = find_tenant_by_domain(&mut conn, domain.as_str())
                 .await?
-                .with_context(|| format!("tenant {domain} not found; --scope takes an existing tenant domain"))?;
+                .with_context(|| {
+                    format!("tenant {domain} not found; --scope takes an existing tenant domain")
+                })?;
             (TokenRole::Site, Some(tenant.id))
         }
         (RoleArg::Enterprise, None) => bail!("--role enterprise needs --scope ENTERPRISE_CODE"),

@@ -31,9 +31,17 @@ pub enum DataSetError {
     #[error("duplicate {kind} {value}")]
     Duplicate { kind: &'static str, value: String },
     #[error("{kind} {value} refers to a missing {target} {reference}")]
-    MissingReference { kind: &'static str, value: String, target: &'static str, reference: String },
+    MissingReference {
+        kind: &'static str,
+        value: String,
+        target: &'static str,
+        reference: String,
+    },
     #[error("tenant {domain}: {reason}")]
-    Membership { domain: String, reason: &'static str },
+    Membership {
+        domain: String,
+        reason: &'static str,
+    },
 }
 
 impl DataSet {
@@ -48,7 +56,11 @@ impl DataSet {
         let mut enterprise_codes = HashSet::new();
         for enterprise in &self.enterprises {
             unique(&mut enterprise_ids, enterprise.id, "enterprise id")?;
-            unique(&mut enterprise_codes, enterprise.code.as_str(), "enterprise code")?;
+            unique(
+                &mut enterprise_codes,
+                enterprise.code.as_str(),
+                "enterprise code",
+            )?;
         }
 
         let mut tenant_ids = HashMap::new();
@@ -62,10 +74,18 @@ impl DataSet {
             match (tenant.enterprise_id, &tenant.dialing_code) {
                 (Some(enterprise_id), Some(code)) => {
                     if !enterprise_ids.contains(&enterprise_id) {
-                        return Err(missing("tenant", &tenant.domain, "enterprise", enterprise_id));
+                        return Err(missing(
+                            "tenant",
+                            &tenant.domain,
+                            "enterprise",
+                            enterprise_id,
+                        ));
                     }
                     if !site_codes.insert((enterprise_id, code.as_str())) {
-                        return Err(duplicate("dialing code", format!("{code} in enterprise {enterprise_id}")));
+                        return Err(duplicate(
+                            "dialing code",
+                            format!("{code} in enterprise {enterprise_id}"),
+                        ));
                     }
                 }
                 (Some(_), None) => {
@@ -89,10 +109,18 @@ impl DataSet {
         for extension in &self.extensions {
             unique(&mut extension_ids, extension.id, "extension id")?;
             if !tenant_ids.contains_key(&extension.tenant_id) {
-                return Err(missing("extension", &extension.number, "tenant", extension.tenant_id));
+                return Err(missing(
+                    "extension",
+                    &extension.number,
+                    "tenant",
+                    extension.tenant_id,
+                ));
             }
             if !extension_numbers.insert((extension.tenant_id, extension.number.as_str())) {
-                return Err(duplicate("extension", format!("{} in tenant {}", extension.number, extension.tenant_id)));
+                return Err(duplicate(
+                    "extension",
+                    format!("{} in tenant {}", extension.number, extension.tenant_id),
+                ));
             }
         }
 
@@ -113,12 +141,24 @@ impl DataSet {
         for entry in &self.directory_entries {
             unique(&mut entry_ids, entry.id, "directory entry id")?;
             if !enterprise_ids.contains(&entry.enterprise_id) {
-                return Err(missing("directory entry", entry.id, "enterprise", entry.enterprise_id));
+                return Err(missing(
+                    "directory entry",
+                    entry.id,
+                    "enterprise",
+                    entry.enterprise_id,
+                ));
             }
             if let Some(site) = entry.site_tenant_id {
-                let in_enterprise = tenant_ids.get(&site).is_some_and(|t| t.enterprise_id == Some(entry.enterprise_id));
+                let in_enterprise = tenant_ids
+                    .get(&site)
+                    .is_some_and(|t| t.enterprise_id == Some(entry.enterprise_id));
                 if !in_enterprise {
-                    return Err(missing("directory entry", entry.id, "site of its enterprise", site));
+                    return Err(missing(
+                        "directory entry",
+                        entry.id,
+                        "site of its enterprise",
+                        site,
+                    ));
                 }
             }
         }
@@ -148,7 +188,10 @@ fn unique<T: Eq + std::hash::Hash + std::fmt::Display + Copy>(
 }
 
 fn duplicate(kind: &'static str, value: impl std::fmt::Display) -> DataSetError {
-    DataSetError::Duplicate { kind, value: value.to_string() }
+    DataSetError::Duplicate {
+        kind,
+        value: value.to_string(),
+    }
 }
 
 fn missing(
@@ -157,7 +200,12 @@ fn missing(
     target: &'static str,
     reference: impl std::fmt::Display,
 ) -> DataSetError {
-    DataSetError::MissingReference { kind, value: value.to_string(), target, reference: reference.to_string() }
+    DataSetError::MissingReference {
+        kind,
+        value: value.to_string(),
+        target,
+        reference: reference.to_string(),
+    }
 }
 
 /// Returns a fresh random id.

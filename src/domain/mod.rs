@@ -6,7 +6,7 @@ pub mod names;
 pub mod records;
 
 pub use names::{
-    is_dialable, AccessPrefix, CallerIdNumber, DialingCode, DidNumber, DomainName, EnterpriseCode, ExtensionNumber,
-    FreeText, InvalidValue, Secret, VoicemailPin,
+    is_dialable, AccessPrefix, CallerIdNumber, DialingCode, DidNumber, DomainName, EnterpriseCode,
+    ExtensionNumber, FreeText, InvalidValue, Secret, VoicemailPin,
 };
 pub use records::{now, Did, DirectoryEntry, Enterprise, Extension, IntersiteMode, Limit, Tenant};

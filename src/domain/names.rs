@@ -23,7 +23,11 @@ pub struct InvalidValue {
 impl InvalidValue {
     fn new(kind: &'static str, value: &str, reason: &'static str) -> Self {
         let value = value.chars().take(64).collect();
-        Self { kind, value, reason }
+        Self {
+            kind,
+            value,
+            reason,
+        }
     }
 }
 
@@ -124,14 +128,20 @@ impl DomainName {
             return Err(InvalidValue::new(KIND, raw, "must not be empty"));
         }
         if raw.len() > 253 {
-            return Err(InvalidValue::new(KIND, raw, "must be at most 253 characters"));
+            return Err(InvalidValue::new(
+                KIND,
+                raw,
+                "must be at most 253 characters",
+            ));
         }
         let lower = raw.to_ascii_lowercase();
         for label in lower.split('.') {
             let bytes = label.as_bytes();
             let valid = !bytes.is_empty()
                 && bytes.len() <= 63
-                && bytes.iter().all(|b| b.is_ascii_alphanumeric() || *b == b'-')
+                && bytes
+                    .iter()
+                    .all(|b| b.is_ascii_alphanumeric() || *b == b'-')
                 && bytes[0] != b'-'
                 && bytes[bytes.len() - 1] != b'-';
             if !valid {
@@ -143,12 +153,23 @@ impl DomainName {
             }
         }
         if lower.parse::<std::net::Ipv4Addr>().is_ok()
-            || lower.rsplit('.').next().is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
+            || lower
+                .rsplit('.')
+                .next()
+                .is_some_and(|tld| tld.bytes().all(|b| b.is_ascii_digit()))
         {
-            return Err(InvalidValue::new(KIND, raw, "must be a DNS name, not an IP address"));
+            return Err(InvalidValue::new(
+                KIND,
+                raw,
+                "must be a DNS name, not an IP address",
+            ));
         }
         if RESERVED_DOMAINS.contains(&lower.as_str()) {
-            return Err(InvalidValue::new(KIND, raw, "is reserved (public, default and global are)"));
+            return Err(InvalidValue::new(
+                KIND,
+                raw,
+                "is reserved (public, default and global are)",
+            ));
         }
         Ok(Self(lower))
     }
@@ -164,7 +185,11 @@ impl ExtensionNumber {
     /// Parses 2 to 15 ASCII digits.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         if !(2..=15).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidValue::new("extension number", raw, "must be 2 to 15 digits"));
+            return Err(InvalidValue::new(
+                "extension number",
+                raw,
+                "must be 2 to 15 digits",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -180,7 +205,11 @@ impl DialingCode {
     /// Parses 1 to 16 ASCII digits.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         if !(1..=16).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(InvalidValue::new("dialing code", raw, "must be 1 to 16 digits"));
+            return Err(InvalidValue::new(
+                "dialing code",
+                raw,
+                "must be 1 to 16 digits",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -232,8 +261,16 @@ string_newtype!(
 impl AccessPrefix {
     /// Parses 1 to 8 characters from `*`, `#` and the digits.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
-        if !(1..=8).contains(&raw.len()) || !raw.bytes().all(|b| b.is_ascii_digit() || b == b'*' || b == b'#') {
-            return Err(InvalidValue::new("access prefix", raw, "must be 1 to 8 of '*', '#' and digits"));
+        if !(1..=8).contains(&raw.len())
+            || !raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || b == b'*' || b == b'#')
+        {
+            return Err(InvalidValue::new(
+                "access prefix",
+                raw,
+                "must be 1 to 8 of '*', '#' and digits",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -259,7 +296,11 @@ impl DidNumber {
             && digits.bytes().all(|b| b.is_ascii_digit())
             && !digits.starts_with('0');
         if !valid {
-            return Err(InvalidValue::new("DID number", raw, "must be E.164: '+' and 2 to 15 digits, not starting with 0"));
+            return Err(InvalidValue::new(
+                "DID number",
+                raw,
+                "must be E.164: '+' and 2 to 15 digits, not starting with 0",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -276,9 +317,16 @@ impl FreeText {
     /// Parses text of at most 255 characters without control characters, `$`, `{`, `}` or `\`.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         if raw.chars().count() > 255 {
-            return Err(InvalidValue::new("text", raw, "must be at most 255 characters"));
+            return Err(InvalidValue::new(
+                "text",
+                raw,
+                "must be at most 255 characters",
+            ));
         }
-        if raw.chars().any(|c| c.is_control() || matches!(c, '$' | '{' | '}' | '\\')) {
+        if raw
+            .chars()
+            .any(|c| c.is_control() || matches!(c, '$' | '{' | '}' | '\\'))
+        {
             return Err(InvalidValue::new(
                 "text",
                 raw,
@@ -307,7 +355,9 @@ impl Secret {
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         let valid = !raw.is_empty()
             && raw.len() <= 128
-            && raw.bytes().all(|b| b.is_ascii_graphic() && !matches!(b, b'$' | b'{' | b'}' | b'\\'));
+            && raw
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b'$' | b'{' | b'}' | b'\\'));
         if !valid {
             return Err(InvalidValue {
                 kind: "secret",
@@ -350,9 +400,15 @@ impl CallerIdNumber {
     /// Parses 1 to 32 characters from the digits, `+`, `*` and `#`.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
         if !(1..=32).contains(&raw.len())
-            || !raw.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'*' | b'#'))
+            || !raw
+                .bytes()
+                .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'*' | b'#'))
         {
-            return Err(InvalidValue::new("caller ID number", raw, "must be 1 to 32 of digits, '+', '*' and '#'"));
+            return Err(InvalidValue::new(
+                "caller ID number",
+                raw,
+                "must be 1 to 32 of digits, '+', '*' and '#'",
+            ));
         }
         Ok(Self(raw.to_owned()))
     }
@@ -361,7 +417,10 @@ impl CallerIdNumber {
 /// Returns whether `raw` is a number FreeSWITCH may dial and sitedial may echo into XML:
 /// 1 to 32 characters from the digits, `*`, `#` and `+`.
 pub fn is_dialable(raw: &str) -> bool {
-    (1..=32).contains(&raw.len()) && raw.bytes().all(|b| b.is_ascii_digit() || matches!(b, b'*' | b'#' | b'+'))
+    (1..=32).contains(&raw.len())
+        && raw
+            .bytes()
+            .all(|b| b.is_ascii_digit() || matches!(b, b'*' | b'#' | b'+'))
 }
 
 #[cfg(test)]
@@ -370,7 +429,10 @@ mod tests {
 
     #[test]
     fn domain_lowercases_and_rejects_addresses() {
-        assert_eq!(DomainName::parse("Hq.Acme.Example").unwrap().as_str(), "hq.acme.example");
+        assert_eq!(
+            DomainName::parse("Hq.Acme.Example").unwrap().as_str(),
+            "hq.acme.example"
+        );
         assert!(DomainName::parse("127.0.0.1").is_err());
         assert!(DomainName::parse("10.1.2.3").is_err());
         assert!(DomainName::parse("public").is_err());

@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use super::names::{
-    AccessPrefix, CallerIdNumber, DialingCode, DidNumber, DomainName, EnterpriseCode, ExtensionNumber, FreeText,
-    Secret, VoicemailPin,
+    AccessPrefix, CallerIdNumber, DialingCode, DidNumber, DomainName, EnterpriseCode,
+    ExtensionNumber, FreeText, Secret, VoicemailPin,
 };
 
 /// How the sites of an enterprise reach each other.
@@ -199,7 +199,8 @@ pub struct DirectoryEntry {
 /// Returns the current time, cut to whole microseconds so that it survives every store unchanged.
 pub fn now() -> OffsetDateTime {
     let now = OffsetDateTime::now_utc();
-    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000).unwrap_or(now)
+    now.replace_nanosecond(now.nanosecond() / 1_000 * 1_000)
+        .unwrap_or(now)
 }
 
 #[cfg(test)]

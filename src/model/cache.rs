@@ -22,7 +22,10 @@ use crate::store::{Store, StoreError, UnitData};
 pub enum ModelError {
     /// The store failed while the unit was not in memory.
     #[error("unit {key:?} is not loaded and the store failed: {source}")]
-    Store { key: UnitKey, source: Arc<StoreError> },
+    Store {
+        key: UnitKey,
+        source: Arc<StoreError>,
+    },
     /// The unit no longer exists in the store.
     #[error("unit {0:?} does not exist")]
     Gone(UnitKey),
@@ -38,12 +41,18 @@ pub struct ChangeScope {
 impl ChangeScope {
     /// A change to one enterprise and everything in it.
     pub fn enterprise(id: Uuid) -> Self {
-        Self { enterprises: vec![id], tenants: Vec::new() }
+        Self {
+            enterprises: vec![id],
+            tenants: Vec::new(),
+        }
     }
 
     /// A change to one tenant, whichever unit it belongs to.
     pub fn tenant(id: Uuid) -> Self {
-        Self { enterprises: Vec::new(), tenants: vec![id] }
+        Self {
+            enterprises: Vec::new(),
+            tenants: vec![id],
+        }
     }
 }
 
@@ -79,12 +88,16 @@ pub struct ModelCache {
     stale: Mutex<HashSet<UnitKey>>,
     /// The whole index needs a reload, because a change could not be applied or may have been missed.
     index_stale: AtomicBool,
+    /// The start-up load (index, and every unit when preloading) has finished.
+    startup_done: AtomicBool,
     pub counters: CacheCounters,
 }
 
 impl std::fmt::Debug for ModelCache {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ModelCache").field("health", &self.health()).finish_non_exhaustive()
+        f.debug_struct("ModelCache")
+            .field("health", &self.health())
+            .finish_non_exhaustive()
     }
 }
 
@@ -104,6 +117,7 @@ impl ModelCache {
             store_reachable: AtomicBool::new(false),
             stale: Mutex::new(HashSet::new()),
             index_stale: AtomicBool::new(false),
+            startup_done: AtomicBool::new(false),
             counters: CacheCounters::default(),
         })
     }
@@ -124,7 +138,11 @@ impl ModelCache {
         self.index.replace(&data);
         self.index_loaded.store(true, Ordering::Release);
         self.index_stale.store(false, Ordering::Release);
-        info!(tenants = data.tenants.len(), dids = data.dids.len(), "model index loaded");
+        info!(
+            tenants = data.tenants.len(),
+            dids = data.dids.len(),
+            "model index loaded"
+        );
         Ok(())
     }
 
@@ -142,8 +160,16 @@ impl ModelCache {
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
         self.units
             .try_get_with(key, async {
-                let data = self.load_unit_data(key).await.map_err(|e| ModelError::Store { key, source: Arc::new(e) })?;
-                let Some(data) = data else { return Err(ModelError::Gone(key)) };
+                let data = self
+                    .load_unit_data(key)
+                    .await
+                    .map_err(|e| ModelError::Store {
+                        key,
+                        source: Arc::new(e),
+                    })?;
+                let Some(data) = data else {
+                    return Err(ModelError::Gone(key));
+                };
                 self.index.update_unit(key, Some(&data));
                 debug!(unit = ?key, "unit loaded on demand");
                 Ok(Arc::new(Unit::from_data(data)))
@@ -152,7 +178,10 @@ impl ModelCache {
             .map_err(|e| match Arc::try_unwrap(e) {
                 Ok(e) => e,
                 Err(shared) => match &*shared {
-                    ModelError::Store { key, source } => ModelError::Store { key: *key, source: source.clone() },
+                    ModelError::Store { key, source } => ModelError::Store {
+                        key: *key,
+                        source: source.clone(),
+                    },
                     ModelError::Gone(key) => ModelError::Gone(*key),
                 },
             })
@@ -211,7 +240,10 @@ impl ModelCache {
             }
             Err(e) => {
                 warn!(unit = ?key, error = %e, "unit refresh failed; serving older data");
-                self.stale.lock().unwrap_or_else(|e| e.into_inner()).insert(key);
+                self.stale
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .insert(key);
                 Err(e)
             }
         }
@@ -236,10 +268,19 @@ impl ModelCache {
                 return;
             }
         }
-        let keys: Vec<UnitKey> = self.stale.lock().unwrap_or_else(|e| e.into_inner()).iter().copied().collect();
+        let keys: Vec<UnitKey> = self
+            .stale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .copied()
+            .collect();
         for key in keys {
             if self.refresh_unit(key).await.is_ok() {
-                self.stale.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+                self.stale
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .remove(&key);
                 info!(unit = ?key, "stale unit reloaded");
             }
         }
@@ -256,6 +297,16 @@ impl ModelCache {
             }
         }
         Ok(count)
+    }
+
+    /// Records that the start-up load has finished.
+    pub fn mark_startup_done(&self) {
+        self.startup_done.store(true, Ordering::Release);
+    }
+
+    /// Returns whether the start-up load (index, and every unit when preloading) has finished.
+    pub fn startup_done(&self) -> bool {
+        self.startup_done.load(Ordering::Acquire)
     }
 
     /// Returns the state for health checks and metrics.
@@ -294,18 +345,29 @@ impl ModelCache {
         };
         let data = self.observe(data)?;
         // A tenant that joined an enterprise is no longer a standalone unit.
-        Ok(data.filter(|d| !matches!(key, UnitKey::Tenant(_)) || d.tenants.iter().all(|t| t.enterprise_id.is_none())))
+        Ok(data.filter(|d| {
+            !matches!(key, UnitKey::Tenant(_))
+                || d.tenants.iter().all(|t| t.enterprise_id.is_none())
+        }))
     }
 
     async fn install(&self, key: UnitKey, data: UnitData) {
         self.index.update_unit(key, Some(&data));
-        self.units.insert(key, Arc::new(Unit::from_data(data))).await;
-        self.stale.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+        self.units
+            .insert(key, Arc::new(Unit::from_data(data)))
+            .await;
+        self.stale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
     }
 
     async fn remove_unit(&self, key: UnitKey) {
         self.index.update_unit(key, None);
         self.units.invalidate(&key).await;
-        self.stale.lock().unwrap_or_else(|e| e.into_inner()).remove(&key);
+        self.stale
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&key);
     }
 }

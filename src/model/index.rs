@@ -62,15 +62,35 @@ impl Index {
         let mut domain_of = HashMap::with_capacity(data.tenants.len());
         for t in &data.tenants {
             let unit = UnitKey::of_tenant(t.id, t.enterprise_id);
-            maps.domains.insert(t.domain.clone(), TenantEntry { tenant_id: t.id, unit });
-            maps.members.entry(unit).or_default().0.push(t.domain.clone());
+            maps.domains.insert(
+                t.domain.clone(),
+                TenantEntry {
+                    tenant_id: t.id,
+                    unit,
+                },
+            );
+            maps.members
+                .entry(unit)
+                .or_default()
+                .0
+                .push(t.domain.clone());
             domain_of.insert(t.id, (t.domain.clone(), unit));
         }
         for d in &data.dids {
-            let Some((domain, unit)) = domain_of.get(&d.tenant_id) else { continue };
-            let route = DidRoute { tenant_id: d.tenant_id, domain: domain.clone(), destination: d.destination.clone() };
+            let Some((domain, unit)) = domain_of.get(&d.tenant_id) else {
+                continue;
+            };
+            let route = DidRoute {
+                tenant_id: d.tenant_id,
+                domain: domain.clone(),
+                destination: d.destination.clone(),
+            };
             maps.dids.insert(d.number.as_str().to_owned(), route);
-            maps.members.entry(*unit).or_default().1.push(d.number.as_str().to_owned());
+            maps.members
+                .entry(*unit)
+                .or_default()
+                .1
+                .push(d.number.as_str().to_owned());
         }
         *self.maps.write().unwrap_or_else(|e| e.into_inner()) = maps;
     }
@@ -101,13 +121,25 @@ impl Index {
         let mut members = (Vec::new(), Vec::new());
         let mut domain_of = HashMap::new();
         for t in &data.tenants {
-            maps.domains.insert(t.domain.clone(), TenantEntry { tenant_id: t.id, unit: key });
+            maps.domains.insert(
+                t.domain.clone(),
+                TenantEntry {
+                    tenant_id: t.id,
+                    unit: key,
+                },
+            );
             members.0.push(t.domain.clone());
             domain_of.insert(t.id, t.domain.clone());
         }
         for d in &data.dids {
-            let Some(domain) = domain_of.get(&d.tenant_id) else { continue };
-            let route = DidRoute { tenant_id: d.tenant_id, domain: domain.clone(), destination: d.destination.clone() };
+            let Some(domain) = domain_of.get(&d.tenant_id) else {
+                continue;
+            };
+            let route = DidRoute {
+                tenant_id: d.tenant_id,
+                domain: domain.clone(),
+                destination: d.destination.clone(),
+            };
             maps.dids.insert(d.number.as_str().to_owned(), route);
             members.1.push(d.number.as_str().to_owned());
         }
@@ -116,21 +148,41 @@ impl Index {
 
     /// Returns the entry of a lowercase tenant domain.
     pub fn tenant(&self, domain: &str) -> Option<TenantEntry> {
-        self.maps.read().unwrap_or_else(|e| e.into_inner()).domains.get(domain).copied()
+        self.maps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .domains
+            .get(domain)
+            .copied()
     }
 
     /// Returns the route of a DID given exactly as stored, `+` included.
     pub fn did(&self, number: &str) -> Option<DidRoute> {
-        self.maps.read().unwrap_or_else(|e| e.into_inner()).dids.get(number).cloned()
+        self.maps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .dids
+            .get(number)
+            .cloned()
     }
 
     /// Returns every unit key the index knows, for warming the cache.
     pub fn unit_keys(&self) -> Vec<UnitKey> {
-        self.maps.read().unwrap_or_else(|e| e.into_inner()).members.keys().copied().collect()
+        self.maps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .members
+            .keys()
+            .copied()
+            .collect()
     }
 
     /// Returns the number of tenant domains.
     pub fn tenant_count(&self) -> usize {
-        self.maps.read().unwrap_or_else(|e| e.into_inner()).domains.len()
+        self.maps
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .domains
+            .len()
     }
 }

@@ -6,8 +6,8 @@ use std::collections::HashMap;
 use uuid::Uuid;
 
 use crate::domain::{
-    AccessPrefix, CallerIdNumber, DialingCode, DomainName, EnterpriseCode, ExtensionNumber, FreeText, IntersiteMode,
-    Secret, VoicemailPin,
+    AccessPrefix, CallerIdNumber, DialingCode, DomainName, EnterpriseCode, ExtensionNumber,
+    FreeText, IntersiteMode, Secret, VoicemailPin,
 };
 use crate::store::UnitData;
 
@@ -57,7 +57,6 @@ impl Site {
     }
 }
 
-
 /// An enterprise with its sites, or a standalone tenant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Unit {
@@ -98,9 +97,15 @@ impl Unit {
             _ => a.domain.cmp(&b.domain),
         });
 
-        let position: HashMap<Uuid, usize> = sites.iter().enumerate().map(|(i, s)| (s.tenant_id, i)).collect();
+        let position: HashMap<Uuid, usize> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.tenant_id, i))
+            .collect();
         for x in data.extensions.into_iter().filter(|x| x.enabled) {
-            let Some(&i) = position.get(&x.tenant_id) else { continue };
+            let Some(&i) = position.get(&x.tenant_id) else {
+                continue;
+            };
             let info = ExtensionInfo {
                 number: x.number.clone(),
                 display_name: x.display_name,
@@ -114,8 +119,16 @@ impl Unit {
             };
             sites[i].extensions.insert(x.number, info);
         }
-        let by_domain = sites.iter().enumerate().map(|(i, s)| (s.domain.clone(), i)).collect();
-        Self { enterprise, sites, by_domain }
+        let by_domain = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.domain.clone(), i))
+            .collect();
+        Self {
+            enterprise,
+            sites,
+            by_domain,
+        }
     }
 
     /// Returns the site with this (lowercase) domain.

@@ -37,6 +37,10 @@ pub async fn announce_change(
     if text.len() > 7900 {
         text = "{}".to_owned();
     }
-    sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(text).execute(conn).await?;
+    sqlx::query("SELECT pg_notify($1, $2)")
+        .bind(CHANGES_CHANNEL)
+        .bind(text)
+        .execute(conn)
+        .await?;
     Ok(())
 }

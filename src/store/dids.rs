@@ -28,9 +28,17 @@ pub async fn list_dids(
 }
 
 /// Finds a DID of a tenant by its E.164 number.
-pub async fn find_did(conn: &mut AnyConnection, tenant_id: Uuid, number: &str) -> Result<Option<Did>, StoreError> {
+pub async fn find_did(
+    conn: &mut AnyConnection,
+    tenant_id: Uuid,
+    number: &str,
+) -> Result<Option<Did>, StoreError> {
     let sql = format!("SELECT {DID_COLUMNS} FROM did WHERE tenant_id = $1 AND number = $2");
-    let row = sqlx::query(&sql).bind(tenant_id.to_string()).bind(number).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(tenant_id.to_string())
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(did_from_row).transpose()
 }
 
@@ -40,8 +48,14 @@ pub async fn list_dids_to_extension(
     tenant_id: Uuid,
     destination: &str,
 ) -> Result<Vec<Did>, StoreError> {
-    let sql = format!("SELECT {DID_COLUMNS} FROM did WHERE tenant_id = $1 AND destination = $2 ORDER BY number");
-    let rows = sqlx::query(&sql).bind(tenant_id.to_string()).bind(destination).fetch_all(conn).await?;
+    let sql = format!(
+        "SELECT {DID_COLUMNS} FROM did WHERE tenant_id = $1 AND destination = $2 ORDER BY number"
+    );
+    let rows = sqlx::query(&sql)
+        .bind(tenant_id.to_string())
+        .bind(destination)
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(did_from_row).collect()
 }
 
@@ -63,6 +77,9 @@ pub async fn update_did_destination(
 
 /// Deletes a DID.
 pub async fn delete_did(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM did WHERE id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM did WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }

@@ -13,8 +13,12 @@ pub async fn list_directory_entries(
     conn: &mut AnyConnection,
     enterprise_id: Uuid,
 ) -> Result<Vec<DirectoryEntry>, StoreError> {
-    let sql = format!("SELECT {DIRECTORY_ENTRY_COLUMNS} FROM directory_entry WHERE enterprise_id = $1");
-    let rows = sqlx::query(&sql).bind(enterprise_id.to_string()).fetch_all(conn).await?;
+    let sql =
+        format!("SELECT {DIRECTORY_ENTRY_COLUMNS} FROM directory_entry WHERE enterprise_id = $1");
+    let rows = sqlx::query(&sql)
+        .bind(enterprise_id.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(directory_entry_from_row).collect()
 }
 
@@ -25,12 +29,19 @@ pub async fn find_directory_entry(
     id: Uuid,
 ) -> Result<Option<DirectoryEntry>, StoreError> {
     let sql = format!("SELECT {DIRECTORY_ENTRY_COLUMNS} FROM directory_entry WHERE enterprise_id = $1 AND id = $2");
-    let row = sqlx::query(&sql).bind(enterprise_id.to_string()).bind(id.to_string()).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(enterprise_id.to_string())
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(directory_entry_from_row).transpose()
 }
 
 /// Writes every mutable column of a manual entry.
-pub async fn update_directory_entry(conn: &mut AnyConnection, d: &DirectoryEntry) -> Result<(), StoreError> {
+pub async fn update_directory_entry(
+    conn: &mut AnyConnection,
+    d: &DirectoryEntry,
+) -> Result<(), StoreError> {
     sqlx::query(
         "UPDATE directory_entry SET name = $2, number = $3, site_tenant_id = $4, department = $5, email = $6, \
          updated_at = $7 WHERE id = $1",
@@ -49,7 +60,10 @@ pub async fn update_directory_entry(conn: &mut AnyConnection, d: &DirectoryEntry
 
 /// Deletes a manual entry.
 pub async fn delete_directory_entry(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM directory_entry WHERE id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM directory_entry WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -3,7 +3,9 @@
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::rows::{enterprise_from_row, Columns, ENTERPRISE_COLUMNS};
+use super::rows::{
+    enterprise_from_row, select_list, Columns, ENTERPRISE_BOOLEANS, ENTERPRISE_COLUMNS,
+};
 use super::{format_time, StoreError};
 use crate::domain::Enterprise;
 
@@ -16,8 +18,9 @@ pub async fn list_enterprises(
     limit: u32,
 ) -> Result<Vec<Enterprise>, StoreError> {
     let sql = format!(
-        "SELECT {ENTERPRISE_COLUMNS} FROM enterprise \
-         WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR code > $2) ORDER BY code LIMIT $3"
+        "SELECT {columns} FROM enterprise \
+         WHERE ($1 IS NULL OR id = $1) AND ($2 IS NULL OR code > $2) ORDER BY code LIMIT $3",
+        columns = select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
     );
     let rows = sqlx::query(&sql)
         .bind(only.map(|id| id.to_string()))
@@ -29,16 +32,31 @@ pub async fn list_enterprises(
 }
 
 /// Finds an enterprise by its code.
-pub async fn find_enterprise_by_code(conn: &mut AnyConnection, code: &str) -> Result<Option<Enterprise>, StoreError> {
-    let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise WHERE code = $1");
+pub async fn find_enterprise_by_code(
+    conn: &mut AnyConnection,
+    code: &str,
+) -> Result<Option<Enterprise>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM enterprise WHERE code = $1",
+        columns = select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+    );
     let row = sqlx::query(&sql).bind(code).fetch_optional(conn).await?;
     row.as_ref().map(enterprise_from_row).transpose()
 }
 
 /// Finds an enterprise by id.
-pub async fn find_enterprise_by_id(conn: &mut AnyConnection, id: Uuid) -> Result<Option<Enterprise>, StoreError> {
-    let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise WHERE id = $1");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(conn).await?;
+pub async fn find_enterprise_by_id(
+    conn: &mut AnyConnection,
+    id: Uuid,
+) -> Result<Option<Enterprise>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM enterprise WHERE id = $1",
+        columns = select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+    );
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(enterprise_from_row).transpose()
 }
 
@@ -50,7 +68,10 @@ pub async fn lock_enterprise_by_code(
     for_update: &str,
     code: &str,
 ) -> Result<Option<Enterprise>, StoreError> {
-    let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise WHERE code = $1{for_update}");
+    let sql = format!(
+        "SELECT {columns} FROM enterprise WHERE code = $1{for_update}",
+        columns = select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+    );
     let row = sqlx::query(&sql).bind(code).fetch_optional(conn).await?;
     row.as_ref().map(enterprise_from_row).transpose()
 }
@@ -61,8 +82,14 @@ pub async fn lock_enterprise_by_id(
     for_update: &str,
     id: Uuid,
 ) -> Result<Option<Enterprise>, StoreError> {
-    let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise WHERE id = $1{for_update}");
-    let row = sqlx::query(&sql).bind(id.to_string()).fetch_optional(conn).await?;
+    let sql = format!(
+        "SELECT {columns} FROM enterprise WHERE id = $1{for_update}",
+        columns = select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+    );
+    let row = sqlx::query(&sql)
+        .bind(id.to_string())
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(enterprise_from_row).transpose()
 }
 
@@ -89,7 +116,10 @@ pub async fn update_enterprise(conn: &mut AnyConnection, e: &Enterprise) -> Resu
 /// Deletes an enterprise. Its directory entries go with it; detach its sites first with
 /// [`super::tenants::detach_sites`].
 pub async fn delete_enterprise(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM enterprise WHERE id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM enterprise WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 

@@ -17,10 +17,18 @@ pub enum StoreError {
     NotFound { kind: &'static str, key: String },
     /// A stored value breaks a domain rule, for example after a manual edit of the database.
     #[error("stored {table}.{column} is invalid: {source}")]
-    Corrupt { table: &'static str, column: &'static str, source: InvalidValue },
+    Corrupt {
+        table: &'static str,
+        column: &'static str,
+        source: InvalidValue,
+    },
     /// A stored value could not be read at all.
     #[error("stored {table}.{column} is unreadable: {reason}")]
-    Unreadable { table: &'static str, column: &'static str, reason: String },
+    Unreadable {
+        table: &'static str,
+        column: &'static str,
+        reason: String,
+    },
     #[error("invalid database URL {url}: {reason}")]
     InvalidUrl { url: String, reason: String },
     #[error("migration failed: {0}")]

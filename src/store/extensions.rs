@@ -3,7 +3,7 @@
 use sqlx::AnyConnection;
 use uuid::Uuid;
 
-use super::rows::{extension_from_row, EXTENSION_COLUMNS};
+use super::rows::{extension_from_row, select_list, EXTENSION_BOOLEANS, EXTENSION_COLUMNS};
 use super::{format_time, StoreError};
 use crate::domain::Extension;
 
@@ -16,8 +16,9 @@ pub async fn list_extensions(
     limit: u32,
 ) -> Result<Vec<Extension>, StoreError> {
     let sql = format!(
-        "SELECT {EXTENSION_COLUMNS} FROM extension WHERE tenant_id = $1 AND ($2 IS NULL OR number > $2) \
-         ORDER BY number LIMIT $3"
+        "SELECT {columns} FROM extension WHERE tenant_id = $1 AND ($2 IS NULL OR number > $2) \
+         ORDER BY number LIMIT $3",
+        columns = select_list("", EXTENSION_COLUMNS, EXTENSION_BOOLEANS)
     );
     let rows = sqlx::query(&sql)
         .bind(tenant_id.to_string())
@@ -34,8 +35,15 @@ pub async fn find_extension(
     tenant_id: Uuid,
     number: &str,
 ) -> Result<Option<Extension>, StoreError> {
-    let sql = format!("SELECT {EXTENSION_COLUMNS} FROM extension WHERE tenant_id = $1 AND number = $2");
-    let row = sqlx::query(&sql).bind(tenant_id.to_string()).bind(number).fetch_optional(conn).await?;
+    let sql = format!(
+        "SELECT {columns} FROM extension WHERE tenant_id = $1 AND number = $2",
+        columns = select_list("", EXTENSION_COLUMNS, EXTENSION_BOOLEANS)
+    );
+    let row = sqlx::query(&sql)
+        .bind(tenant_id.to_string())
+        .bind(number)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(extension_from_row).transpose()
 }
 
@@ -65,6 +73,9 @@ pub async fn update_extension(conn: &mut AnyConnection, x: &Extension) -> Result
 
 /// Deletes an extension.
 pub async fn delete_extension(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM extension WHERE id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM extension WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }

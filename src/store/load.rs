@@ -4,8 +4,9 @@
 use uuid::Uuid;
 
 use super::rows::{
-    did_from_row, enterprise_from_row, extension_from_row, tenant_from_row, Columns, DID_COLUMNS,
-    ENTERPRISE_COLUMNS, EXTENSION_COLUMNS, TENANT_COLUMNS,
+    did_from_row, enterprise_from_row, extension_from_row, select_list, tenant_from_row, Columns,
+    DID_COLUMNS, ENTERPRISE_BOOLEANS, ENTERPRISE_COLUMNS, EXTENSION_BOOLEANS, EXTENSION_COLUMNS,
+    TENANT_BOOLEANS, TENANT_COLUMNS,
 };
 use super::{Store, StoreError};
 use crate::domain::{Did, DidNumber, DomainName, Enterprise, Extension, ExtensionNumber, Tenant};
@@ -46,7 +47,9 @@ pub struct UnitData {
 impl Store {
     /// Loads every tenant domain and every DID.
     pub async fn load_index(&self) -> Result<IndexData, StoreError> {
-        let tenant_rows = sqlx::query("SELECT id, domain, enterprise_id FROM tenant").fetch_all(self.pool()).await?;
+        let tenant_rows = sqlx::query("SELECT id, domain, enterprise_id FROM tenant")
+            .fetch_all(self.pool())
+            .await?;
         let mut tenants = Vec::with_capacity(tenant_rows.len());
         for row in &tenant_rows {
             let c = Columns::new(row, "tenant");
@@ -57,7 +60,9 @@ impl Store {
             });
         }
 
-        let did_rows = sqlx::query("SELECT number, tenant_id, destination FROM did").fetch_all(self.pool()).await?;
+        let did_rows = sqlx::query("SELECT number, tenant_id, destination FROM did")
+            .fetch_all(self.pool())
+            .await?;
         let mut dids = Vec::with_capacity(did_rows.len());
         for row in &did_rows {
             let c = Columns::new(row, "did");
@@ -71,31 +76,50 @@ impl Store {
     }
 
     /// Loads an enterprise with all its sites, their extensions and DIDs; `None` when it is gone.
-    pub async fn load_enterprise_unit(&self, enterprise_id: Uuid) -> Result<Option<UnitData>, StoreError> {
+    pub async fn load_enterprise_unit(
+        &self,
+        enterprise_id: Uuid,
+    ) -> Result<Option<UnitData>, StoreError> {
         let id = enterprise_id.to_string();
-        let sql = format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise WHERE id = $1");
-        let Some(row) = sqlx::query(&sql).bind(&id).fetch_optional(self.pool()).await? else {
+        let sql = format!(
+            "SELECT {} FROM enterprise WHERE id = $1",
+            select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(&id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
         let enterprise = enterprise_from_row(&row)?;
 
-        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenant WHERE enterprise_id = $1");
+        let sql = format!(
+            "SELECT {} FROM tenant WHERE enterprise_id = $1",
+            select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+        );
         let tenants = sqlx::query(&sql).bind(&id).fetch_all(self.pool()).await?;
         let sql = format!(
             "SELECT {} FROM extension e JOIN tenant t ON t.id = e.tenant_id WHERE t.enterprise_id = $1",
-            qualified("e", EXTENSION_COLUMNS)
+            select_list("e", EXTENSION_COLUMNS, EXTENSION_BOOLEANS)
         );
         let extensions = sqlx::query(&sql).bind(&id).fetch_all(self.pool()).await?;
         let sql = format!(
             "SELECT {} FROM did d JOIN tenant t ON t.id = d.tenant_id WHERE t.enterprise_id = $1",
-            qualified("d", DID_COLUMNS)
+            select_list("d", DID_COLUMNS, &[])
         );
         let dids = sqlx::query(&sql).bind(&id).fetch_all(self.pool()).await?;
 
         Ok(Some(UnitData {
             enterprise: Some(enterprise),
-            tenants: tenants.iter().map(tenant_from_row).collect::<Result<_, _>>()?,
-            extensions: extensions.iter().map(extension_from_row).collect::<Result<_, _>>()?,
+            tenants: tenants
+                .iter()
+                .map(tenant_from_row)
+                .collect::<Result<_, _>>()?,
+            extensions: extensions
+                .iter()
+                .map(extension_from_row)
+                .collect::<Result<_, _>>()?,
             dids: dids.iter().map(did_from_row).collect::<Result<_, _>>()?,
         }))
     }
@@ -104,25 +128,33 @@ impl Store {
     /// `enterprise_id` to see whether the tenant is standalone.
     pub async fn load_tenant_unit(&self, tenant_id: Uuid) -> Result<Option<UnitData>, StoreError> {
         let id = tenant_id.to_string();
-        let sql = format!("SELECT {TENANT_COLUMNS} FROM tenant WHERE id = $1");
-        let Some(row) = sqlx::query(&sql).bind(&id).fetch_optional(self.pool()).await? else {
+        let sql = format!(
+            "SELECT {} FROM tenant WHERE id = $1",
+            select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+        );
+        let Some(row) = sqlx::query(&sql)
+            .bind(&id)
+            .fetch_optional(self.pool())
+            .await?
+        else {
             return Ok(None);
         };
         let tenant = tenant_from_row(&row)?;
-        let sql = format!("SELECT {EXTENSION_COLUMNS} FROM extension WHERE tenant_id = $1");
+        let sql = format!(
+            "SELECT {} FROM extension WHERE tenant_id = $1",
+            select_list("", EXTENSION_COLUMNS, EXTENSION_BOOLEANS)
+        );
         let extensions = sqlx::query(&sql).bind(&id).fetch_all(self.pool()).await?;
         let sql = format!("SELECT {DID_COLUMNS} FROM did WHERE tenant_id = $1");
         let dids = sqlx::query(&sql).bind(&id).fetch_all(self.pool()).await?;
         Ok(Some(UnitData {
             enterprise: None,
             tenants: vec![tenant],
-            extensions: extensions.iter().map(extension_from_row).collect::<Result<_, _>>()?,
+            extensions: extensions
+                .iter()
+                .map(extension_from_row)
+                .collect::<Result<_, _>>()?,
             dids: dids.iter().map(did_from_row).collect::<Result<_, _>>()?,
         }))
     }
-}
-
-/// Prefixes every column of a comma-separated list with a table alias.
-fn qualified(alias: &str, columns: &str) -> String {
-    columns.split(',').map(|c| format!("{alias}.{}", c.trim())).collect::<Vec<_>>().join(", ")
 }

@@ -11,7 +11,7 @@ pub mod enterprises;
 mod error;
 pub mod extensions;
 mod load;
-mod rows;
+pub mod rows;
 pub mod tenants;
 pub mod tokens;
 pub mod transfer;
@@ -24,7 +24,10 @@ use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use error::StoreError;
 pub use load::{IndexData, IndexDid, IndexTenant, UnitData};
-pub use rows::{did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row, tenant_from_row};
+pub use rows::{
+    did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row,
+    tenant_from_row,
+};
 
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -50,7 +53,11 @@ pub struct StoreOptions {
 impl StoreOptions {
     /// Options with a pool of 8 connections and a 2-second acquire timeout.
     pub fn new(url: impl Into<String>) -> Self {
-        Self { url: url.into(), max_connections: 8, acquire_timeout: Duration::from_secs(2) }
+        Self {
+            url: url.into(),
+            max_connections: 8,
+            acquire_timeout: Duration::from_secs(2),
+        }
     }
 }
 
@@ -75,7 +82,10 @@ impl Store {
             Backend::Postgres => options.url.clone(),
         };
         let connect_options = AnyConnectOptions::from_str(&url)
-            .map_err(|source| StoreError::InvalidUrl { url: redact_url(&options.url), reason: source.to_string() })?
+            .map_err(|source| StoreError::InvalidUrl {
+                url: redact_url(&options.url),
+                reason: source.to_string(),
+            })?
             .log_statements(tracing::log::LevelFilter::Trace)
             .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
         let pool = AnyPoolOptions::new()
@@ -91,7 +101,11 @@ impl Store {
                 })
             })
             .connect_lazy_with(connect_options);
-        Ok(Self { pool, backend, sqlite_writer: Default::default() })
+        Ok(Self {
+            pool,
+            backend,
+            sqlite_writer: Default::default(),
+        })
     }
 
     /// Applies the pending migrations.
@@ -207,13 +221,22 @@ mod tests {
 
     #[test]
     fn sqlite_url_gets_create_mode() {
-        assert_eq!(sqlite_url_with_create("sqlite://sitedial.db"), "sqlite://sitedial.db?mode=rwc");
-        assert_eq!(sqlite_url_with_create("sqlite://x.db?mode=ro"), "sqlite://x.db?mode=ro");
+        assert_eq!(
+            sqlite_url_with_create("sqlite://sitedial.db"),
+            "sqlite://sitedial.db?mode=rwc"
+        );
+        assert_eq!(
+            sqlite_url_with_create("sqlite://x.db?mode=ro"),
+            "sqlite://x.db?mode=ro"
+        );
     }
 
     #[test]
     fn redact_hides_password() {
-        assert_eq!(redact_url("postgres://u:secret@h/db"), "postgres://u:***@h/db");
+        assert_eq!(
+            redact_url("postgres://u:secret@h/db"),
+            "postgres://u:***@h/db"
+        );
         assert_eq!(redact_url("postgres://u@h/db"), "postgres://u@h/db");
     }
 }

@@ -8,106 +8,166 @@ use uuid::Uuid;
 
 use super::StoreError;
 use crate::domain::{
-    AccessPrefix, CallerIdNumber, DialingCode, Did, DidNumber, DirectoryEntry, DomainName, Enterprise,
-    EnterpriseCode, Extension, ExtensionNumber, FreeText, IntersiteMode, InvalidValue, Limit, Secret, Tenant,
-    VoicemailPin,
+    AccessPrefix, CallerIdNumber, DialingCode, Did, DidNumber, DirectoryEntry, DomainName,
+    Enterprise, EnterpriseCode, Extension, ExtensionNumber, FreeText, IntersiteMode, InvalidValue,
+    Limit, Secret, Tenant, VoicemailPin,
 };
 
 /// Reads one column of one table, so that errors can name both.
-pub(crate) struct Columns<'r> {
+pub struct Columns<'r> {
     row: &'r AnyRow,
     table: &'static str,
 }
 
 impl<'r> Columns<'r> {
-    pub(crate) fn new(row: &'r AnyRow, table: &'static str) -> Self {
+    pub fn new(row: &'r AnyRow, table: &'static str) -> Self {
         Self { row, table }
     }
 
     fn unreadable(&self, column: &'static str, reason: impl ToString) -> StoreError {
-        StoreError::Unreadable { table: self.table, column, reason: reason.to_string() }
-    }
-
-    pub(crate) fn string(&self, column: &'static str) -> Result<String, StoreError> {
-        self.row.try_get::<String, _>(column).map_err(|e| self.unreadable(column, e))
-    }
-
-    pub(crate) fn opt_string(&self, column: &'static str) -> Result<Option<String>, StoreError> {
-        self.row.try_get::<Option<String>, _>(column).map_err(|e| self.unreadable(column, e))
-    }
-
-    /// Reads a boolean, which SQLite may hand back as an integer.
-    pub(crate) fn bool(&self, column: &'static str) -> Result<bool, StoreError> {
-        match self.row.try_get::<bool, _>(column) {
-            Ok(value) => Ok(value),
-            Err(_) => self.row.try_get::<i64, _>(column).map(|v| v != 0).map_err(|e| self.unreadable(column, e)),
+        StoreError::Unreadable {
+            table: self.table,
+            column,
+            reason: reason.to_string(),
         }
     }
 
-    pub(crate) fn opt_i64(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
-        self.row.try_get::<Option<i64>, _>(column).map_err(|e| self.unreadable(column, e))
+    pub fn string(&self, column: &'static str) -> Result<String, StoreError> {
+        self.row
+            .try_get::<String, _>(column)
+            .map_err(|e| self.unreadable(column, e))
     }
 
-    pub(crate) fn i64(&self, column: &'static str) -> Result<i64, StoreError> {
-        self.row.try_get::<i64, _>(column).map_err(|e| self.unreadable(column, e))
+    pub fn opt_string(&self, column: &'static str) -> Result<Option<String>, StoreError> {
+        self.row
+            .try_get::<Option<String>, _>(column)
+            .map_err(|e| self.unreadable(column, e))
     }
 
-    pub(crate) fn limit(&self, column: &'static str) -> Result<Limit, StoreError> {
+    /// Reads a boolean column selected as an integer (see [`select_list`]).
+    pub fn bool(&self, column: &'static str) -> Result<bool, StoreError> {
+        if let Ok(value) = self.row.try_get::<i64, _>(column) {
+            return Ok(value != 0);
+        }
+        if let Ok(value) = self.row.try_get::<i32, _>(column) {
+            return Ok(value != 0);
+        }
+        self.row
+            .try_get::<bool, _>(column)
+            .map_err(|e| self.unreadable(column, e))
+    }
+
+    pub fn opt_i64(&self, column: &'static str) -> Result<Option<i64>, StoreError> {
+        self.row
+            .try_get::<Option<i64>, _>(column)
+            .map_err(|e| self.unreadable(column, e))
+    }
+
+    pub fn i64(&self, column: &'static str) -> Result<i64, StoreError> {
+        self.row
+            .try_get::<i64, _>(column)
+            .map_err(|e| self.unreadable(column, e))
+    }
+
+    pub fn limit(&self, column: &'static str) -> Result<Limit, StoreError> {
         Ok(Limit::from_stored(self.opt_i64(column)?))
     }
 
-    pub(crate) fn uuid(&self, column: &'static str) -> Result<Uuid, StoreError> {
+    pub fn uuid(&self, column: &'static str) -> Result<Uuid, StoreError> {
         let raw = self.string(column)?;
         Uuid::parse_str(&raw).map_err(|e| self.unreadable(column, e))
     }
 
-    pub(crate) fn opt_uuid(&self, column: &'static str) -> Result<Option<Uuid>, StoreError> {
+    pub fn opt_uuid(&self, column: &'static str) -> Result<Option<Uuid>, StoreError> {
         match self.opt_string(column)? {
-            Some(raw) => Uuid::parse_str(&raw).map(Some).map_err(|e| self.unreadable(column, e)),
-            None => Ok(None),
-        }
-    }
-
-    pub(crate) fn time(&self, column: &'static str) -> Result<OffsetDateTime, StoreError> {
-        let raw = self.string(column)?;
-        OffsetDateTime::parse(&raw, &time::format_description::well_known::Rfc3339)
-            .map_err(|e| self.unreadable(column, e))
-    }
-
-    pub(crate) fn opt_time(&self, column: &'static str) -> Result<Option<OffsetDateTime>, StoreError> {
-        match self.opt_string(column)? {
-            Some(raw) => OffsetDateTime::parse(&raw, &time::format_description::well_known::Rfc3339)
+            Some(raw) => Uuid::parse_str(&raw)
                 .map(Some)
                 .map_err(|e| self.unreadable(column, e)),
             None => Ok(None),
         }
     }
 
+    pub fn time(&self, column: &'static str) -> Result<OffsetDateTime, StoreError> {
+        let raw = self.string(column)?;
+        OffsetDateTime::parse(&raw, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| self.unreadable(column, e))
+    }
+
+    pub fn opt_time(&self, column: &'static str) -> Result<Option<OffsetDateTime>, StoreError> {
+        match self.opt_string(column)? {
+            Some(raw) => {
+                OffsetDateTime::parse(&raw, &time::format_description::well_known::Rfc3339)
+                    .map(Some)
+                    .map_err(|e| self.unreadable(column, e))
+            }
+            None => Ok(None),
+        }
+    }
+
     /// Reads a string column and parses it into a domain value.
-    pub(crate) fn parsed<T>(
+    pub fn parsed<T>(
         &self,
         column: &'static str,
         parse: impl Fn(&str) -> Result<T, InvalidValue>,
     ) -> Result<T, StoreError> {
         let raw = self.string(column)?;
-        parse(&raw).map_err(|source| StoreError::Corrupt { table: self.table, column, source })
+        parse(&raw).map_err(|source| StoreError::Corrupt {
+            table: self.table,
+            column,
+            source,
+        })
     }
 
     /// Reads a nullable string column and parses it when present.
-    pub(crate) fn opt_parsed<T>(
+    pub fn opt_parsed<T>(
         &self,
         column: &'static str,
         parse: impl Fn(&str) -> Result<T, InvalidValue>,
     ) -> Result<Option<T>, StoreError> {
         match self.opt_string(column)? {
-            Some(raw) => parse(&raw).map(Some).map_err(|source| StoreError::Corrupt { table: self.table, column, source }),
+            Some(raw) => parse(&raw).map(Some).map_err(|source| StoreError::Corrupt {
+                table: self.table,
+                column,
+                source,
+            }),
             None => Ok(None),
         }
     }
 }
 
+/// Returns a SELECT list of `columns` for the table alias `alias` (empty for none), with every
+/// column in `booleans` cast to INTEGER: sqlx's `Any` driver cannot decode SQLite's BOOLEAN type,
+/// and both backends cast a boolean to 0 or 1.
+pub fn select_list(alias: &str, columns: &str, booleans: &[&str]) -> String {
+    let prefix = if alias.is_empty() {
+        String::new()
+    } else {
+        format!("{alias}.")
+    };
+    columns
+        .split(',')
+        .map(str::trim)
+        .map(|column| {
+            if booleans.contains(&column) {
+                format!("CAST({prefix}{column} AS INTEGER) AS {column}")
+            } else {
+                format!("{prefix}{column}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The boolean columns of `enterprise`.
+pub const ENTERPRISE_BOOLEANS: &[&str] = &["enabled"];
+/// The boolean columns of `tenant`.
+pub const TENANT_BOOLEANS: &[&str] = &["enabled", "contact_center", "ms_teams"];
+/// The boolean columns of `extension`.
+pub const EXTENSION_BOOLEANS: &[&str] = &["voicemail_enabled", "enabled"];
+
 /// The columns of `enterprise`, in the order [`enterprise_from_row`] reads them.
-pub const ENTERPRISE_COLUMNS: &str = "id, code, name, enabled, intersite_mode, access_prefix, max_sites, max_users, \
+pub const ENTERPRISE_COLUMNS: &str =
+    "id, code, name, enabled, intersite_mode, access_prefix, max_sites, max_users, \
      max_concurrent_calls, created_at, updated_at";
 
 /// Builds an [`Enterprise`] from a row with [`ENTERPRISE_COLUMNS`].
@@ -119,7 +179,8 @@ pub fn enterprise_from_row(row: &AnyRow) -> Result<Enterprise, StoreError> {
         code: c.parsed("code", EnterpriseCode::parse)?,
         name: c.parsed("name", FreeText::parse)?,
         enabled: c.bool("enabled")?,
-        intersite_mode: IntersiteMode::parse(&mode).ok_or_else(|| c.unreadable("intersite_mode", mode))?,
+        intersite_mode: IntersiteMode::parse(&mode)
+            .ok_or_else(|| c.unreadable("intersite_mode", mode))?,
         access_prefix: c.parsed("access_prefix", AccessPrefix::parse)?,
         max_sites: c.limit("max_sites")?,
         max_users: c.limit("max_users")?,
@@ -158,7 +219,8 @@ pub fn tenant_from_row(row: &AnyRow) -> Result<Tenant, StoreError> {
 }
 
 /// The columns of `extension`, in the order [`extension_from_row`] reads them.
-pub const EXTENSION_COLUMNS: &str = "id, tenant_id, number, display_name, sip_password, voicemail_enabled, \
+pub const EXTENSION_COLUMNS: &str =
+    "id, tenant_id, number, display_name, sip_password, voicemail_enabled, \
      voicemail_pin, internal_caller_id_name, internal_caller_id_number, outbound_caller_id_name, \
      outbound_caller_id_number, enabled, created_at, updated_at";
 
@@ -174,9 +236,11 @@ pub fn extension_from_row(row: &AnyRow) -> Result<Extension, StoreError> {
         voicemail_enabled: c.bool("voicemail_enabled")?,
         voicemail_pin: c.opt_parsed("voicemail_pin", VoicemailPin::parse)?,
         internal_caller_id_name: c.opt_parsed("internal_caller_id_name", FreeText::parse)?,
-        internal_caller_id_number: c.opt_parsed("internal_caller_id_number", CallerIdNumber::parse)?,
+        internal_caller_id_number: c
+            .opt_parsed("internal_caller_id_number", CallerIdNumber::parse)?,
         outbound_caller_id_name: c.opt_parsed("outbound_caller_id_name", FreeText::parse)?,
-        outbound_caller_id_number: c.opt_parsed("outbound_caller_id_number", CallerIdNumber::parse)?,
+        outbound_caller_id_number: c
+            .opt_parsed("outbound_caller_id_number", CallerIdNumber::parse)?,
         enabled: c.bool("enabled")?,
         created_at: c.time("created_at")?,
         updated_at: c.time("updated_at")?,

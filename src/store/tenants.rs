@@ -5,7 +5,7 @@ use sqlx::AnyConnection;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use super::rows::{tenant_from_row, Columns, TENANT_COLUMNS};
+use super::rows::{select_list, tenant_from_row, Columns, TENANT_BOOLEANS, TENANT_COLUMNS};
 use super::{format_time, StoreError};
 use crate::domain::{DialingCode, Tenant};
 
@@ -26,9 +26,8 @@ pub async fn list_tenants(
     limit: u32,
 ) -> Result<Vec<Tenant>, StoreError> {
     let sql = format!(
-        "SELECT {TENANT_COLUMNS} FROM tenant WHERE ($1 IS NULL OR enterprise_id = $1) AND ($2 IS NULL OR id = $2) \
-         AND ($3 IS NULL OR domain > $3) ORDER BY domain LIMIT $4"
-    );
+        "SELECT {columns} FROM tenant WHERE ($1 IS NULL OR enterprise_id = $1) AND ($2 IS NULL OR id = $2) \
+         AND ($3 IS NULL OR domain > $3) ORDER BY domain LIMIT $4", columns = select_list("", TENANT_COLUMNS, TENANT_BOOLEANS));
     let rows = sqlx::query(&sql)
         .bind(filter.enterprise_id.map(|id| id.to_string()))
         .bind(filter.tenant_id.map(|id| id.to_string()))
@@ -40,15 +39,30 @@ pub async fn list_tenants(
 }
 
 /// Lists every site of an enterprise, in no particular order.
-pub async fn list_sites(conn: &mut AnyConnection, enterprise_id: Uuid) -> Result<Vec<Tenant>, StoreError> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM tenant WHERE enterprise_id = $1");
-    let rows = sqlx::query(&sql).bind(enterprise_id.to_string()).fetch_all(conn).await?;
+pub async fn list_sites(
+    conn: &mut AnyConnection,
+    enterprise_id: Uuid,
+) -> Result<Vec<Tenant>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM tenant WHERE enterprise_id = $1",
+        columns = select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+    );
+    let rows = sqlx::query(&sql)
+        .bind(enterprise_id.to_string())
+        .fetch_all(conn)
+        .await?;
     rows.iter().map(tenant_from_row).collect()
 }
 
 /// Finds a tenant by its lowercase domain.
-pub async fn find_tenant_by_domain(conn: &mut AnyConnection, domain: &str) -> Result<Option<Tenant>, StoreError> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM tenant WHERE domain = $1");
+pub async fn find_tenant_by_domain(
+    conn: &mut AnyConnection,
+    domain: &str,
+) -> Result<Option<Tenant>, StoreError> {
+    let sql = format!(
+        "SELECT {columns} FROM tenant WHERE domain = $1",
+        columns = select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+    );
     let row = sqlx::query(&sql).bind(domain).fetch_optional(conn).await?;
     row.as_ref().map(tenant_from_row).transpose()
 }
@@ -60,7 +74,10 @@ pub async fn lock_tenant_by_domain(
     for_update: &str,
     domain: &str,
 ) -> Result<Option<Tenant>, StoreError> {
-    let sql = format!("SELECT {TENANT_COLUMNS} FROM tenant WHERE domain = $1{for_update}");
+    let sql = format!(
+        "SELECT {columns} FROM tenant WHERE domain = $1{for_update}",
+        columns = select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+    );
     let row = sqlx::query(&sql).bind(domain).fetch_optional(conn).await?;
     row.as_ref().map(tenant_from_row).transpose()
 }
@@ -100,13 +117,15 @@ pub async fn set_membership(
     dialing_code: Option<&DialingCode>,
     updated_at: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    sqlx::query("UPDATE tenant SET enterprise_id = $2, dialing_code = $3, updated_at = $4 WHERE id = $1")
-        .bind(tenant_id.to_string())
-        .bind(enterprise_id.map(|id| id.to_string()))
-        .bind(dialing_code.map(|c| c.as_str().to_owned()))
-        .bind(format_time(updated_at))
-        .execute(conn)
-        .await?;
+    sqlx::query(
+        "UPDATE tenant SET enterprise_id = $2, dialing_code = $3, updated_at = $4 WHERE id = $1",
+    )
+    .bind(tenant_id.to_string())
+    .bind(enterprise_id.map(|id| id.to_string()))
+    .bind(dialing_code.map(|c| c.as_str().to_owned()))
+    .bind(format_time(updated_at))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
@@ -126,12 +145,18 @@ pub async fn detach_sites(
 
 /// Deletes a tenant; its extensions and DIDs go with it.
 pub async fn delete_tenant(conn: &mut AnyConnection, id: Uuid) -> Result<(), StoreError> {
-    sqlx::query("DELETE FROM tenant WHERE id = $1").bind(id.to_string()).execute(conn).await?;
+    sqlx::query("DELETE FROM tenant WHERE id = $1")
+        .bind(id.to_string())
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
 /// Counts the extensions of a tenant, enabled or not.
-pub async fn count_extensions(conn: &mut AnyConnection, tenant_id: Uuid) -> Result<u64, StoreError> {
+pub async fn count_extensions(
+    conn: &mut AnyConnection,
+    tenant_id: Uuid,
+) -> Result<u64, StoreError> {
     let row = sqlx::query("SELECT COUNT(*) AS n FROM extension WHERE tenant_id = $1")
         .bind(tenant_id.to_string())
         .fetch_one(conn)
@@ -141,7 +166,9 @@ pub async fn count_extensions(conn: &mut AnyConnection, tenant_id: Uuid) -> Resu
 
 /// Counts the DIDs of a tenant.
 pub async fn count_dids(conn: &mut AnyConnection, tenant_id: Uuid) -> Result<u64, StoreError> {
-    let row =
-        sqlx::query("SELECT COUNT(*) AS n FROM did WHERE tenant_id = $1").bind(tenant_id.to_string()).fetch_one(conn).await?;
+    let row = sqlx::query("SELECT COUNT(*) AS n FROM did WHERE tenant_id = $1")
+        .bind(tenant_id.to_string())
+        .fetch_one(conn)
+        .await?;
     Ok(Columns::new(&row, "did").i64("n")?.max(0) as u64)
 }

@@ -54,7 +54,8 @@ pub struct ApiToken {
     pub revoked_at: Option<OffsetDateTime>,
 }
 
-const TOKEN_COLUMNS: &str = "id, token_hash, role, scope_id, label, created_at, expires_at, revoked_at";
+const TOKEN_COLUMNS: &str =
+    "id, token_hash, role, scope_id, label, created_at, expires_at, revoked_at";
 
 fn token_from_row(row: &sqlx::any::AnyRow) -> Result<ApiToken, StoreError> {
     let c = Columns::new(row, "api_token");
@@ -77,24 +78,32 @@ fn token_from_row(row: &sqlx::any::AnyRow) -> Result<ApiToken, StoreError> {
 
 /// Inserts one token.
 pub async fn insert_token(conn: &mut AnyConnection, t: &ApiToken) -> Result<(), StoreError> {
-    sqlx::query(&format!("INSERT INTO api_token ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"))
-        .bind(t.id.to_string())
-        .bind(t.token_hash.as_str())
-        .bind(t.role.as_str())
-        .bind(t.scope_id.map(|id| id.to_string()))
-        .bind(t.label.as_str())
-        .bind(format_time(t.created_at))
-        .bind(t.expires_at.map(format_time))
-        .bind(t.revoked_at.map(format_time))
-        .execute(conn)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO api_token ({TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+    ))
+    .bind(t.id.to_string())
+    .bind(t.token_hash.as_str())
+    .bind(t.role.as_str())
+    .bind(t.scope_id.map(|id| id.to_string()))
+    .bind(t.label.as_str())
+    .bind(format_time(t.created_at))
+    .bind(t.expires_at.map(format_time))
+    .bind(t.revoked_at.map(format_time))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Finds a token by the hash of its secret, whether or not it is revoked or expired.
-pub async fn find_token_by_hash(conn: &mut AnyConnection, token_hash: &str) -> Result<Option<ApiToken>, StoreError> {
+pub async fn find_token_by_hash(
+    conn: &mut AnyConnection,
+    token_hash: &str,
+) -> Result<Option<ApiToken>, StoreError> {
     let sql = format!("SELECT {TOKEN_COLUMNS} FROM api_token WHERE token_hash = $1");
-    let row = sqlx::query(&sql).bind(token_hash).fetch_optional(conn).await?;
+    let row = sqlx::query(&sql)
+        .bind(token_hash)
+        .fetch_optional(conn)
+        .await?;
     row.as_ref().map(token_from_row).transpose()
 }
 
@@ -106,11 +115,16 @@ pub async fn list_tokens(conn: &mut AnyConnection) -> Result<Vec<ApiToken>, Stor
 }
 
 /// Marks a token revoked; returns false when no unrevoked token has this id.
-pub async fn revoke_token(conn: &mut AnyConnection, id: Uuid, revoked_at: OffsetDateTime) -> Result<bool, StoreError> {
-    let done = sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-        .bind(id.to_string())
-        .bind(format_time(revoked_at))
-        .execute(conn)
-        .await?;
+pub async fn revoke_token(
+    conn: &mut AnyConnection,
+    id: Uuid,
+    revoked_at: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let done =
+        sqlx::query("UPDATE api_token SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
+            .bind(id.to_string())
+            .bind(format_time(revoked_at))
+            .execute(conn)
+            .await?;
     Ok(done.rows_affected() > 0)
 }

@@ -3,8 +3,9 @@
 use sqlx::AnyConnection;
 
 use super::rows::{
-    did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row, tenant_from_row, Columns,
-    DID_COLUMNS, DIRECTORY_ENTRY_COLUMNS, ENTERPRISE_COLUMNS, EXTENSION_COLUMNS, TENANT_COLUMNS,
+    did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row, select_list,
+    tenant_from_row, Columns, DID_COLUMNS, DIRECTORY_ENTRY_COLUMNS, ENTERPRISE_BOOLEANS,
+    ENTERPRISE_COLUMNS, EXTENSION_BOOLEANS, EXTENSION_COLUMNS, TENANT_BOOLEANS, TENANT_COLUMNS,
 };
 use super::{format_time, Store, StoreError};
 use crate::domain::dataset::{DataSet, DATASET_FORMAT};
@@ -13,14 +14,18 @@ use crate::domain::{Did, DirectoryEntry, Enterprise, Extension, Tenant};
 impl Store {
     /// Returns the number of tenants, to tell an empty store from a used one.
     pub async fn count_tenants(&self) -> Result<i64, StoreError> {
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM tenant").fetch_one(self.pool()).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM tenant")
+            .fetch_one(self.pool())
+            .await?;
         Columns::new(&row, "tenant").i64("n")
     }
 
     /// Writes a validated data set into an empty store, in one transaction.
     pub async fn import(&self, data: &DataSet) -> Result<(), StoreError> {
         let mut write = self.begin_write().await?;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM tenant").fetch_one(&mut *write.tx).await?;
+        let row = sqlx::query("SELECT COUNT(*) AS n FROM tenant")
+            .fetch_one(&mut *write.tx)
+            .await?;
         let existing = Columns::new(&row, "tenant").i64("n")?;
         if existing > 0 {
             return Err(StoreError::NotEmpty(existing));
@@ -46,26 +51,53 @@ impl Store {
     /// Reads every record, sorted by id.
     pub async fn export(&self) -> Result<DataSet, StoreError> {
         let mut tx = self.pool().begin().await?;
-        let enterprises = sqlx::query(&format!("SELECT {ENTERPRISE_COLUMNS} FROM enterprise ORDER BY id"))
+        let enterprises = sqlx::query(&format!(
+            "SELECT {} FROM enterprise ORDER BY id",
+            select_list("", ENTERPRISE_COLUMNS, ENTERPRISE_BOOLEANS)
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let tenants = sqlx::query(&format!(
+            "SELECT {} FROM tenant ORDER BY id",
+            select_list("", TENANT_COLUMNS, TENANT_BOOLEANS)
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let extensions = sqlx::query(&format!(
+            "SELECT {} FROM extension ORDER BY id",
+            select_list("", EXTENSION_COLUMNS, EXTENSION_BOOLEANS)
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        let dids = sqlx::query(&format!("SELECT {DID_COLUMNS} FROM did ORDER BY id"))
             .fetch_all(&mut *tx)
             .await?;
-        let tenants = sqlx::query(&format!("SELECT {TENANT_COLUMNS} FROM tenant ORDER BY id")).fetch_all(&mut *tx).await?;
-        let extensions = sqlx::query(&format!("SELECT {EXTENSION_COLUMNS} FROM extension ORDER BY id"))
-            .fetch_all(&mut *tx)
-            .await?;
-        let dids = sqlx::query(&format!("SELECT {DID_COLUMNS} FROM did ORDER BY id")).fetch_all(&mut *tx).await?;
-        let entries = sqlx::query(&format!("SELECT {DIRECTORY_ENTRY_COLUMNS} FROM directory_entry ORDER BY id"))
-            .fetch_all(&mut *tx)
-            .await?;
+        let entries = sqlx::query(&format!(
+            "SELECT {DIRECTORY_ENTRY_COLUMNS} FROM directory_entry ORDER BY id"
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
 
         let mut data = DataSet {
             format: DATASET_FORMAT,
-            enterprises: enterprises.iter().map(enterprise_from_row).collect::<Result<_, _>>()?,
-            tenants: tenants.iter().map(tenant_from_row).collect::<Result<_, _>>()?,
-            extensions: extensions.iter().map(extension_from_row).collect::<Result<_, _>>()?,
+            enterprises: enterprises
+                .iter()
+                .map(enterprise_from_row)
+                .collect::<Result<_, _>>()?,
+            tenants: tenants
+                .iter()
+                .map(tenant_from_row)
+                .collect::<Result<_, _>>()?,
+            extensions: extensions
+                .iter()
+                .map(extension_from_row)
+                .collect::<Result<_, _>>()?,
             dids: dids.iter().map(did_from_row).collect::<Result<_, _>>()?,
-            directory_entries: entries.iter().map(directory_entry_from_row).collect::<Result<_, _>>()?,
+            directory_entries: entries
+                .iter()
+                .map(directory_entry_from_row)
+                .collect::<Result<_, _>>()?,
         };
         data.sort();
         Ok(data)
@@ -134,10 +166,26 @@ pub async fn insert_extension(conn: &mut AnyConnection, x: &Extension) -> Result
     .bind(x.sip_password.as_str())
     .bind(x.voicemail_enabled)
     .bind(x.voicemail_pin.as_ref().map(|v| v.as_str().to_owned()))
-    .bind(x.internal_caller_id_name.as_ref().map(|v| v.as_str().to_owned()))
-    .bind(x.internal_caller_id_number.as_ref().map(|v| v.as_str().to_owned()))
-    .bind(x.outbound_caller_id_name.as_ref().map(|v| v.as_str().to_owned()))
-    .bind(x.outbound_caller_id_number.as_ref().map(|v| v.as_str().to_owned()))
+    .bind(
+        x.internal_caller_id_name
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
+    )
+    .bind(
+        x.internal_caller_id_number
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
+    )
+    .bind(
+        x.outbound_caller_id_name
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
+    )
+    .bind(
+        x.outbound_caller_id_number
+            .as_ref()
+            .map(|v| v.as_str().to_owned()),
+    )
     .bind(x.enabled)
     .bind(format_time(x.created_at))
     .bind(format_time(x.updated_at))
@@ -148,20 +196,25 @@ pub async fn insert_extension(conn: &mut AnyConnection, x: &Extension) -> Result
 
 /// Inserts one DID.
 pub async fn insert_did(conn: &mut AnyConnection, d: &Did) -> Result<(), StoreError> {
-    sqlx::query(&format!("INSERT INTO did ({DID_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"))
-        .bind(d.id.to_string())
-        .bind(d.tenant_id.to_string())
-        .bind(d.number.as_str())
-        .bind(d.destination.as_str())
-        .bind(format_time(d.created_at))
-        .bind(format_time(d.updated_at))
-        .execute(conn)
-        .await?;
+    sqlx::query(&format!(
+        "INSERT INTO did ({DID_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6)"
+    ))
+    .bind(d.id.to_string())
+    .bind(d.tenant_id.to_string())
+    .bind(d.number.as_str())
+    .bind(d.destination.as_str())
+    .bind(format_time(d.created_at))
+    .bind(format_time(d.updated_at))
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
 /// Inserts one manual shared-directory entry.
-pub async fn insert_directory_entry(conn: &mut AnyConnection, d: &DirectoryEntry) -> Result<(), StoreError> {
+pub async fn insert_directory_entry(
+    conn: &mut AnyConnection,
+    d: &DirectoryEntry,
+) -> Result<(), StoreError> {
     sqlx::query(&format!(
         "INSERT INTO directory_entry ({DIRECTORY_ENTRY_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)"
     ))

@@ -60,13 +60,23 @@ impl TestApp {
         };
 
         let app = router(AdminState::new(model.clone()));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind 127.0.0.1:0");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind 127.0.0.1:0");
         let address = listener.local_addr().expect("local address");
         tokio::spawn(async move {
-            axum::serve(listener, app).await.expect("serve the admin API");
+            axum::serve(listener, app)
+                .await
+                .expect("serve the admin API");
         });
 
-        Self { base: format!("http://{address}"), client: reqwest::Client::new(), model, tokens, db }
+        Self {
+            base: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            model,
+            tokens,
+            db,
+        }
     }
 
     /// Returns the store behind the API.
@@ -76,9 +86,17 @@ impl TestApp {
 
     /// Sends a request with an optional Bearer token and JSON body; returns the status and the JSON
     /// body (null when the body is empty).
-    pub async fn send(&self, method: &str, path: &str, token: Option<&str>, body: Option<Value>) -> (StatusCode, Value) {
+    pub async fn send(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
-        let mut request = self.client.request(method, format!("{}{}", self.base, path));
+        let mut request = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
@@ -91,13 +109,20 @@ impl TestApp {
         let value = if bytes.is_empty() {
             Value::Null
         } else {
-            serde_json::from_slice(&bytes).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()))
         };
         (status, value)
     }
 
     /// Sends a raw body (for malformed JSON).
-    pub async fn send_raw(&self, method: &str, path: &str, token: &str, body: &'static str) -> (StatusCode, Value) {
+    pub async fn send_raw(
+        &self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: &'static str,
+    ) -> (StatusCode, Value) {
         let method = reqwest::Method::from_bytes(method.as_bytes()).expect("a valid method");
         let response = self
             .client
@@ -131,7 +156,9 @@ impl TestApp {
 }
 
 async fn token(store: &Store, role: RoleArg, scope: Option<&str>) -> String {
-    create_token(store, role, scope, None, "test").await.expect("create a test token")
+    create_token(store, role, scope, None, "test")
+        .await
+        .expect("create a test token")
 }
 
 /// Returns the `error.field` of an error body.

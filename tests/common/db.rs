@@ -23,7 +23,9 @@ struct PostgresDatabase {
 
 /// Returns the PostgreSQL server URL from the environment, if the tests should use PostgreSQL.
 pub fn postgres_url() -> Option<String> {
-    std::env::var(POSTGRES_URL_ENV).ok().filter(|url| !url.is_empty())
+    std::env::var(POSTGRES_URL_ENV)
+        .ok()
+        .filter(|url| !url.is_empty())
 }
 
 impl TestDb {
@@ -42,13 +44,22 @@ impl TestDb {
         options.acquire_timeout = std::time::Duration::from_secs(10);
         let store = Store::connect(&options).expect("open the SQLite store");
         store.migrate().await.expect("migrate the SQLite store");
-        Self { store, _dir: Some(dir), postgres: None }
+        Self {
+            store,
+            _dir: Some(dir),
+            postgres: None,
+        }
     }
 
     async fn postgres(server_url: String) -> Self {
         let name = format!("sitedial_t_{}", uuid::Uuid::new_v4().simple());
-        let mut admin = sqlx::PgConnection::connect(&server_url).await.expect("connect to the test PostgreSQL server");
-        admin.execute(format!("CREATE DATABASE {name}").as_str()).await.expect("create the test database");
+        let mut admin = sqlx::PgConnection::connect(&server_url)
+            .await
+            .expect("connect to the test PostgreSQL server");
+        admin
+            .execute(format!("CREATE DATABASE {name}").as_str())
+            .await
+            .expect("create the test database");
         admin.close().await.ok();
 
         let mut options = StoreOptions::new(with_database(&server_url, &name));
@@ -56,12 +67,19 @@ impl TestDb {
         options.acquire_timeout = std::time::Duration::from_secs(10);
         let store = Store::connect(&options).expect("open the PostgreSQL store");
         store.migrate().await.expect("migrate the PostgreSQL store");
-        Self { store, _dir: None, postgres: Some(PostgresDatabase { server_url, name }) }
+        Self {
+            store,
+            _dir: None,
+            postgres: Some(PostgresDatabase { server_url, name }),
+        }
     }
 
     /// Loads `fixtures/demo.json`.
     pub async fn load_demo(&self) {
-        self.store.import(&demo_data()).await.expect("import the demo data set");
+        self.store
+            .import(&demo_data())
+            .await
+            .expect("import the demo data set");
     }
 }
 
@@ -92,11 +110,16 @@ fn with_database(url: &str, name: &str) -> String {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let Some(database) = self.postgres.take() else { return };
+        let Some(database) = self.postgres.take() else {
+            return;
+        };
         // Drop runs inside the test's runtime, which cannot block on async work, so the database is
         // dropped from a thread with its own small runtime. FORCE ends the pool's open connections.
         let dropper = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("build a runtime");
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("build a runtime");
             runtime.block_on(async {
                 if let Ok(mut admin) = sqlx::PgConnection::connect(&database.server_url).await {
                     let sql = format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", database.name);
@@ -112,7 +135,13 @@ impl Drop for TestDb {
 
 #[test]
 fn database_name_is_replaced() {
-    assert_eq!(with_database("postgres://postgres@127.0.0.1:5432/test", "x"), "postgres://postgres@127.0.0.1:5432/x");
-    assert_eq!(with_database("postgres://u@h/test?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+    assert_eq!(
+        with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+        "postgres://postgres@127.0.0.1:5432/x"
+    );
+    assert_eq!(
+        with_database("postgres://u@h/test?sslmode=disable", "x"),
+        "postgres://u@h/x?sslmode=disable"
+    );
     assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
 }
