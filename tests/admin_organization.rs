@@ -568,7 +568,7 @@ async fn assign_skips_members_and_assigns_codes() {
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(error_field(&error), Some("tenants.1"));
+    assert_eq!(error_field(&error), Some("tenants[1]"));
     let (status, error) = app
         .post(
             "/api/organization/acme-corp/sites/assign",
@@ -701,12 +701,15 @@ async fn directory_lists_generated_and_manual_entries() {
         .await;
     assert_eq!(status, StatusCode::OK);
     let items = directory["items"].as_array().unwrap();
-    assert_eq!(items.len(), 8);
-    assert_eq!(items[0]["name"], "Alice Reyes");
-    assert_eq!(items[0]["number"], "*88101001");
-    assert_eq!(items[0]["extension"], "1001");
-    assert_eq!(items[0]["site"], "Acme HQ");
-    assert_eq!(items[0]["kind"], "extension");
+    assert_eq!(items.len(), 9, "8 extensions and the demo's manual entry");
+    assert_eq!(items[0]["name"], "Acme Front Desk");
+    assert_eq!(items[0]["kind"], "manual");
+    assert_eq!(items[1]["name"], "Alice Reyes");
+    assert_eq!(items[1]["number"], "*88101001");
+    assert_eq!(items[1]["extension"], "1001");
+    assert_eq!(items[1]["site"], "Acme HQ");
+    assert_eq!(items[1]["site_domain"], "hq.acme.example");
+    assert_eq!(items[1]["kind"], "extension");
 
     let (_, initech) = app
         .get(
@@ -723,7 +726,7 @@ async fn directory_lists_generated_and_manual_entries() {
         .post(
             "/api/organization/acme-corp/directory",
             token,
-            json!({"name": "Front Desk", "number": "+12125550100", "department": "Reception", "email": "desk@acme.example", "site": "hq.acme.example"}),
+            json!({"name": "Lobby Phone", "number": "+12125550111", "department": "Reception", "email": "lobby@acme.example", "site": "hq.acme.example"}),
         )
         .await;
     assert_eq!(status, StatusCode::CREATED, "{entry}");
@@ -732,7 +735,7 @@ async fn directory_lists_generated_and_manual_entries() {
     let id = entry["id"].as_str().unwrap().to_owned();
 
     let (_, found) = app
-        .get("/api/organization/acme-corp/directory?q=front", token)
+        .get("/api/organization/acme-corp/directory?q=LOBBY", token)
         .await;
     assert_eq!(found["items"].as_array().unwrap().len(), 1);
     assert_eq!(found["items"][0]["id"], id.as_str());
@@ -757,7 +760,7 @@ async fn directory_lists_generated_and_manual_entries() {
     assert_eq!(status, StatusCode::OK, "{updated}");
     assert_eq!(updated["department"], "Lobby");
     assert_eq!(updated["site"], Value::Null);
-    assert_eq!(updated["name"], "Front Desk");
+    assert_eq!(updated["name"], "Lobby Phone");
 
     let (status, error) = app
         .put(
@@ -820,5 +823,5 @@ async fn directory_lists_generated_and_manual_entries() {
             token,
         )
         .await;
-    assert_eq!(next["items"][0]["name"], "Emma Clarke");
+    assert_eq!(next["items"][0]["name"], "Carla Diaz");
 }

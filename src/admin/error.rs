@@ -157,7 +157,7 @@ pub struct ErrorDetail {
     /// `invalid_value`, `internal_error`.
     pub code: &'static str,
     pub message: String,
-    /// The request field at fault, as a dotted path (`tenants.1`), or null.
+    /// The request field at fault, as a path such as `tenants[1]`, or null.
     pub field: Option<String>,
 }
 
