@@ -103,19 +103,20 @@ impl<S: Send + Sync> FromRequestParts<S> for PageQuery {
         let raw = axum::extract::Query::<RawPageQuery>::try_from_uri(&parts.uri)
             .map_err(|_| ApiError::invalid("query", "the query string is not valid URL encoding"))?
             .0;
-        let limit =
-            match raw.limit.as_deref() {
-                None => DEFAULT_PAGE_SIZE,
-                Some(text) => match text.parse::<u32>() {
-                    Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
-                    _ => return Err(ApiError::invalid(
+        let limit = match raw.limit.as_deref() {
+            None => DEFAULT_PAGE_SIZE,
+            Some(text) => match text.parse::<u32>() {
+                Ok(n) if (1..=MAX_PAGE_SIZE).contains(&n) => n,
+                _ => {
+                    return Err(ApiError::invalid(
                         "limit",
                         format!(
                             "invalid limit {text:?}: must be an integer from 1 to {MAX_PAGE_SIZE}"
                         ),
-                    )),
-                },
-            };
+                    ))
+                }
+            },
+        };
         let after = match raw.cursor.as_deref() {
             None | Some("") => None,
             Some(cursor) => Some(decode_cursor(cursor)?),

@@ -6,6 +6,7 @@ use reqwest::StatusCode;
 use serde_json::Value;
 use sitedial::admin::tokens::create_token;
 use sitedial::admin::{router, AdminState, RoleArg};
+use sitedial::freeswitch::{FsConfig, FsState};
 use sitedial::model::ModelCache;
 use sitedial::store::Store;
 
@@ -59,7 +60,9 @@ impl TestApp {
             globex: token(&store, RoleArg::Site, Some("globex.example")).await,
         };
 
-        let app = router(AdminState::new(model.clone()));
+        let freeswitch =
+            sitedial::freeswitch::router(FsState::new(model.clone(), FsConfig::default()));
+        let app = router(AdminState::new(model.clone())).merge(freeswitch);
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind 127.0.0.1:0");
@@ -136,6 +139,20 @@ impl TestApp {
         let status = response.status();
         let value = response.json().await.unwrap_or(Value::Null);
         (status, value)
+    }
+
+    /// Posts a form body to the FreeSWITCH endpoint and returns the XML answer.
+    pub async fn freeswitch(&self, body: Vec<u8>) -> String {
+        let response = self
+            .client
+            .post(format!("{}/freeswitch", self.base))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+            .await
+            .expect("the FreeSWITCH endpoint answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.expect("read the XML answer")
     }
 
     pub async fn get(&self, path: &str, token: &str) -> (StatusCode, Value) {
