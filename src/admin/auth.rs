@@ -158,14 +158,15 @@ impl Caller {
                 enterprise.code
             )));
         }
-        let allowed = match (self, access) {
-            (Self::Platform, _) => true,
-            (Self::Enterprise(_), EnterpriseAccess::ReadDirectory | EnterpriseAccess::Manage) => {
-                true
-            }
-            (Self::Site(_), EnterpriseAccess::ReadDirectory) => true,
-            _ => false,
-        };
+        let allowed = matches!(
+            (self, access),
+            (Self::Platform, _)
+                | (
+                    Self::Enterprise(_),
+                    EnterpriseAccess::ReadDirectory | EnterpriseAccess::Manage
+                )
+                | (Self::Site(_), EnterpriseAccess::ReadDirectory)
+        );
         if !allowed {
             let role = if matches!(self, Self::Site(_)) {
                 "site"
