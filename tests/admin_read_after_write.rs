@@ -18,7 +18,7 @@ fn fixture(name: &str) -> Vec<u8> {
     std::fs::read(path).expect("read a recorded FreeSWITCH request")
 }
 
-/// A recorded dialplan request of an hq caller, with context and destination replaced (for fields
+/// Returns a recorded dialplan request of an hq caller, with context and destination replaced (for fields
 /// other than the five leading ones, the last occurrence wins).
 fn dialplan(context: &str, destination: &str) -> Vec<u8> {
     let mut body = fixture(DIALPLAN_HQ_TO_LONDON);
@@ -33,7 +33,7 @@ fn dialplan(context: &str, destination: &str) -> Vec<u8> {
     body
 }
 
-/// A recorded registration of hq.acme.example user 1001, with the user replaced.
+/// Returns a recorded registration of hq.acme.example user 1001, with the user replaced.
 fn directory_hq(user: &str) -> Vec<u8> {
     let mut body = fixture(DIRECTORY_HQ_1001);
     body.extend_from_slice(format!("&user={user}&sip_auth_username={user}").as_bytes());
@@ -201,8 +201,11 @@ async fn renumbered_and_deleted_extension_reach_freeswitch() {
         )
         .await;
     assert_eq!(status, StatusCode::NO_CONTENT);
-    let gone = app.freeswitch(dialplan("hq.acme.example", "1033")).await;
-    assert!(gone.contains("UNALLOCATED_NUMBER"), "{gone}");
+    let after_delete = app.freeswitch(dialplan("hq.acme.example", "1033")).await;
+    assert!(
+        after_delete.contains("UNALLOCATED_NUMBER"),
+        "{after_delete}"
+    );
     let no_user = app.freeswitch(directory_hq("1033")).await;
     assert!(no_user.contains("not found"), "{no_user}");
 }

@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 const DEMO_ENTRY: &str = "00000000-0000-4000-8000-000000500001";
 
-/// Who calls, in the column order of [`MATRIX`].
+/// The caller of a matrix request, in the column order of the statuses in [`matrix`].
 #[derive(Debug, Clone, Copy)]
-enum Who {
+enum Role {
     Nobody,
     Platform,
     /// Enterprise administrator of acme-corp, which owns every object below.
@@ -23,27 +23,27 @@ enum Who {
     OtherTenant,
 }
 
-const WHO: [Who; 6] = [
-    Who::Nobody,
-    Who::Platform,
-    Who::ThisEnterprise,
-    Who::OtherEnterprise,
-    Who::ThisSite,
-    Who::OtherTenant,
+const ROLES: [Role; 6] = [
+    Role::Nobody,
+    Role::Platform,
+    Role::ThisEnterprise,
+    Role::OtherEnterprise,
+    Role::ThisSite,
+    Role::OtherTenant,
 ];
 
-fn token(app: &TestApp, who: Who) -> Option<&str> {
-    match who {
-        Who::Nobody => None,
-        Who::Platform => Some(&app.tokens.platform),
-        Who::ThisEnterprise => Some(&app.tokens.acme),
-        Who::OtherEnterprise => Some(&app.tokens.initech),
-        Who::ThisSite => Some(&app.tokens.hq),
-        Who::OtherTenant => Some(&app.tokens.globex),
+fn token(app: &TestApp, role: Role) -> Option<&str> {
+    match role {
+        Role::Nobody => None,
+        Role::Platform => Some(&app.tokens.platform),
+        Role::ThisEnterprise => Some(&app.tokens.acme),
+        Role::OtherEnterprise => Some(&app.tokens.initech),
+        Role::ThisSite => Some(&app.tokens.hq),
+        Role::OtherTenant => Some(&app.tokens.globex),
     }
 }
 
-/// Method, path, body, and the expected status for each of [`WHO`].
+/// Method, path, body, and the expected status for each of [`ROLES`].
 type Row = (&'static str, String, Option<Value>, [u16; 6]);
 
 fn matrix() -> Vec<Row> {
@@ -242,21 +242,21 @@ async fn role_matrix() {
     let mut failures = Vec::new();
     for (method, path, body, expected) in matrix() {
         // A fresh data set per call, so that one role's successful write cannot change what the next
-        // role sees.
-        for (who, expected) in WHO.iter().zip(expected) {
+        // role gets.
+        for (role, expected) in ROLES.iter().zip(expected) {
             let app = TestApp::with_demo().await;
             let (status, answer) = app
-                .send(method, &path, token(&app, *who), body.clone())
+                .send(method, &path, token(&app, *role), body.clone())
                 .await;
             if status.as_u16() != expected {
                 failures.push(format!(
-                    "{method} {path} as {who:?}: expected {expected}, got {status} {answer}"
+                    "{method} {path} as {role:?}: expected {expected}, got {status} {answer}"
                 ));
             }
             if status.is_client_error() && status != StatusCode::METHOD_NOT_ALLOWED {
                 assert!(
                     error_code(&answer).is_some(),
-                    "{method} {path} as {who:?}: error body {answer}"
+                    "{method} {path} as {role:?}: error body {answer}"
                 );
             }
         }

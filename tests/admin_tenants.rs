@@ -267,12 +267,14 @@ async fn extension_validation_and_conflicts() {
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(error_field(&error), Some("number"));
+
     let (status, error) = app.delete(&format!("{path}/1001"), token).await;
     assert_eq!(
         status,
         StatusCode::CONFLICT,
         "a DID routes to 1001: {error}"
     );
+
     let (status, _) = app.get(&format!("{path}/9999"), token).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
     let (status, _) = app

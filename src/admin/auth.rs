@@ -1,7 +1,7 @@
 //! Bearer-token authentication and the scope rules of the three roles.
 //!
-//! A platform administrator may do everything. An enterprise administrator sees one enterprise, its
-//! sites and their contents. A site administrator sees one tenant's contents and reads its
+//! A platform administrator may do everything. An enterprise administrator manages one enterprise, its
+//! sites and their contents. A site administrator manages one tenant's contents and reads its
 //! enterprise's directory. An object outside the caller's scope is answered with 404, so that its
 //! existence does not leak; an object in scope that the role may not change is answered with 403.
 
@@ -88,7 +88,7 @@ impl FromRequestParts<AdminState> for Caller {
     }
 }
 
-/// What a caller wants to do with an enterprise.
+/// An action on an enterprise, checked against the caller's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EnterpriseAccess {
     /// Read the shared directory: every role whose scope includes the enterprise.
@@ -99,7 +99,7 @@ pub enum EnterpriseAccess {
     Platform,
 }
 
-/// What a caller wants to do with a tenant.
+/// An action on a tenant, checked against the caller's role.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TenantAccess {
     /// Read or change the tenant's contents: every role whose scope includes the tenant.

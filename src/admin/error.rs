@@ -150,7 +150,7 @@ pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
-/// What went wrong and, where one value caused it, which field.
+/// The error code and message, and the request field at fault when one value caused the error.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// One of `malformed_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,

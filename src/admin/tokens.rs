@@ -1,6 +1,6 @@
 //! `sitedial token create|list|revoke`: API tokens. A token is printed once; the store keeps only its
-//! SHA-256 hash, and an enterprise or site token is bound to the entity's UUID, so renaming nothing
-//! and deleting the entity both leave no dangling access.
+//! SHA-256 hash. An enterprise or site token is bound to the entity's UUID, so it grants nothing once
+//! the entity is deleted.
 
 use anyhow::{bail, Context};
 use rand::RngCore;

@@ -9,7 +9,7 @@ use super::rows::{select_list, tenant_from_row, Columns, TENANT_BOOLEANS, TENANT
 use super::{format_time, StoreError};
 use crate::domain::{DialingCode, Tenant};
 
-/// Which tenants a list may return, from the caller's scope.
+/// A restriction of a tenant list to the caller's scope.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TenantFilter {
     /// Only the sites of this enterprise.

@@ -141,7 +141,7 @@ impl TestApp {
         (status, value)
     }
 
-    /// Posts a form body to the FreeSWITCH endpoint and returns the XML answer.
+    /// Posts a form body to the FreeSWITCH endpoint and returns the XML document.
     pub async fn freeswitch(&self, body: Vec<u8>) -> String {
         let response = self
             .client
