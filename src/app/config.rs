@@ -35,7 +35,7 @@ pub enum LogFormat {
     Json,
 }
 
-/// How user answers carry SIP credentials.
+/// The form of SIP credentials in user documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum CredentialArg {
     /// The plain `password` parameter.
@@ -75,11 +75,11 @@ pub struct ServeArgs {
     #[arg(long, env = "SITEDIAL_FS_PATH", default_value = "/freeswitch")]
     pub fs_path: String,
 
-    /// Longest time, in milliseconds, that a FreeSWITCH request waits for data not yet in memory.
+    /// Maximum time, in milliseconds, that a FreeSWITCH request waits for data not yet in memory.
     #[arg(long, env = "SITEDIAL_DEADLINE_MS", default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=60_000))]
     pub deadline_ms: u64,
 
-    /// How directory answers carry SIP credentials.
+    /// The form of SIP credentials in directory documents: password or a1-hash.
     #[arg(
         long,
         env = "SITEDIAL_CREDENTIALS",

@@ -11,18 +11,27 @@ use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tracing::{error, info, warn};
 
-use super::health;
+use super::metrics::{self, Metrics};
+use super::propagation::{self, Propagation};
+use super::{access_log, health};
 use crate::admin::{self, AdminState};
 use crate::domain::dataset::DataSet;
 use crate::freeswitch::{self, FsConfig, FsState};
 use crate::model::ModelCache;
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::{Backend, Store, StoreError, StoreOptions};
 
 /// The demo data set, compiled in so that `serve --demo` needs no file beside the binary.
 pub const DEMO_JSON: &str = include_str!("../../fixtures/demo.json");
 
 /// How often the background task retries stale units and checks the store.
 const MAINTENANCE_INTERVAL: Duration = Duration::from_secs(1);
+
+/// How long the store health check waits for `SELECT 1` before it counts the store as unreachable.
+const STORE_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// How long the initial model load waits for the change listener's first connection attempt, so
+/// that it starts after LISTEN when the database is up, but does not wait long when it is not.
+const LISTENER_FIRST_ATTEMPT_WAIT: Duration = Duration::from_secs(5);
 
 /// Everything [`start`] needs.
 #[derive(Debug, Clone)]
@@ -43,19 +52,23 @@ pub struct RunningServer {
     pub fs_addr: SocketAddr,
     pub api_addr: SocketAddr,
     pub model: Arc<ModelCache>,
+    pub metrics: Arc<Metrics>,
     /// The platform token created for the demo, when one was.
     pub demo_token: Option<String>,
     shutdown: watch::Sender<bool>,
+    shutdown_grace: Duration,
+    /// The two listener tasks.
     tasks: Vec<JoinHandle<()>>,
+    /// Model maintenance and the change listener, which stop as soon as shutdown starts.
+    background: Vec<JoinHandle<()>>,
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight requests finish and waits for both listeners.
+    /// Stops accepting, lets in-flight requests finish for at most the shutdown grace period, and
+    /// waits for both listeners.
     pub async fn shutdown(self) {
         let _ = self.shutdown.send(true);
-        for task in self.tasks {
-            let _ = task.await;
-        }
+        self.wait().await;
     }
 
     /// Returns a receiver that turns `true` when shutdown starts.
@@ -68,9 +81,29 @@ impl RunningServer {
         let _ = self.shutdown.send(true);
     }
 
-    /// Waits until both listeners have stopped.
-    pub async fn wait(self) {
-        for task in self.tasks {
+    /// Waits until shutdown starts and both listeners have stopped. Connections still open when the
+    /// grace period after the start of shutdown ends are closed, their requests unanswered.
+    pub async fn wait(mut self) {
+        let mut started = self.shutdown.subscribe();
+        let _ = started.wait_for(|stopping| *stopping).await;
+
+        let drained = tokio::time::timeout(self.shutdown_grace, async {
+            for task in &mut self.tasks {
+                let _ = task.await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            warn!(
+                grace_s = self.shutdown_grace.as_secs_f64(),
+                "shutdown grace period over; closing the connections still open"
+            );
+            for task in &self.tasks {
+                task.abort();
+            }
+        }
+        for task in self.background {
+            task.abort();
             let _ = task.await;
         }
     }
@@ -102,33 +135,67 @@ pub async fn start(settings: ServerSettings) -> anyhow::Result<RunningServer> {
     let api_addr = api_listener.local_addr()?;
 
     let (shutdown, shutdown_rx) = watch::channel(false);
-    let fs_router = freeswitch::router(FsState::new(model.clone(), settings.fs.clone()));
-    let api_router =
-        health::router(model.clone()).merge(admin::router(AdminState::new(model.clone())));
+    let metrics = Metrics::new();
+    let mut fs_state = FsState::new(model.clone(), settings.fs.clone());
+    fs_state.observer = Some(metrics.fs_observer());
+    let fs_router = freeswitch::router(fs_state);
+    let api_router = health::router(model.clone(), metrics.clone())
+        .merge(metrics::router(metrics.clone(), model.clone()))
+        .merge(admin::router(AdminState::new(model.clone())))
+        .layer(axum::middleware::from_fn_with_state(
+            metrics.clone(),
+            access_log::log_admin_request,
+        ));
 
-    let mut tasks = Vec::new();
-    tasks.push(tokio::spawn(serve_listener(
-        "freeswitch",
-        fs_listener,
-        fs_router,
-        shutdown_rx.clone(),
-    )));
-    tasks.push(tokio::spawn(serve_listener(
-        "admin",
-        api_listener,
-        api_router,
-        shutdown_rx.clone(),
-    )));
-    tokio::spawn(maintain_model(model.clone(), settings.preload, shutdown_rx));
+    let tasks = vec![
+        tokio::spawn(serve_listener(
+            "freeswitch",
+            fs_listener,
+            fs_router,
+            shutdown_rx.clone(),
+        )),
+        tokio::spawn(serve_listener(
+            "admin",
+            api_listener,
+            api_router,
+            shutdown_rx.clone(),
+        )),
+    ];
+
+    let mut background = Vec::new();
+    let (store_recoveries, store_recoveries_rx) = watch::channel(0u64);
+    let mut listener_first_attempt = None;
+    if store.backend() == Backend::Postgres {
+        let (first_attempt, first_attempt_rx) = watch::channel(false);
+        listener_first_attempt = Some(first_attempt_rx);
+        background.push(tokio::spawn(propagation::run_listener(Propagation {
+            url: settings.store.url.clone(),
+            model: model.clone(),
+            metrics: metrics.clone(),
+            first_attempt,
+            store_recoveries: store_recoveries_rx,
+            stop: shutdown_rx.clone(),
+        })));
+    }
+    background.push(tokio::spawn(maintain_model(Maintenance {
+        model: model.clone(),
+        preload: settings.preload,
+        listener_first_attempt,
+        store_recoveries,
+        stop: shutdown_rx,
+    })));
 
     info!(fs.addr = %fs_addr, api.addr = %api_addr, fs.path = %settings.fs.path, "sitedial listening");
     Ok(RunningServer {
         fs_addr,
         api_addr,
         model,
+        metrics,
         demo_token,
         shutdown,
+        shutdown_grace: settings.shutdown_grace,
         tasks,
+        background,
     })
 }
 
@@ -176,23 +243,68 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
     }
 }
 
-/// Migrates and loads the model, retrying until the store answers, then keeps retrying stale units.
-async fn maintain_model(model: Arc<ModelCache>, preload: bool, mut stop: watch::Receiver<bool>) {
+/// Inputs of [`maintain_model`].
+struct Maintenance {
+    model: Arc<ModelCache>,
+    preload: bool,
+    /// Turns `true` after the change listener's first connection attempt (PostgreSQL only).
+    listener_first_attempt: Option<watch::Receiver<bool>>,
+    /// Raised each time the store becomes reachable again after the model was loaded.
+    store_recoveries: watch::Sender<u64>,
+    stop: watch::Receiver<bool>,
+}
+
+/// Migrates and loads the model, retrying until the store answers. Then, every second, checks the
+/// store and retries stale units, so that an outage is reported even while every request is answered
+/// from memory, and the model catches up when the store returns.
+async fn maintain_model(mut task: Maintenance) {
+    if let Some(mut first_attempt) = task.listener_first_attempt.take() {
+        let _ = tokio::time::timeout(
+            LISTENER_FIRST_ATTEMPT_WAIT,
+            first_attempt.wait_for(|done| *done),
+        )
+        .await;
+    }
+
+    let model = &task.model;
     let mut ready = false;
+    let mut store_was_down = false;
     loop {
         if !ready {
-            ready = initial_load(&model, preload).await;
+            ready = initial_load(model, task.preload).await;
         } else {
-            model.retry_stale().await;
-            if !model.health().store_reachable {
-                let _ = model.observe(model.store().ping().await);
+            let reachable = check_store(model).await;
+            if reachable && store_was_down {
+                info!("store reachable again; catching up on stale data");
+                task.store_recoveries.send_modify(|count| *count += 1);
+            }
+            store_was_down = !reachable;
+            if reachable {
+                model.retry_stale().await;
             }
         }
         tokio::select! {
             _ = tokio::time::sleep(MAINTENANCE_INTERVAL) => {}
-            _ = stop.wait_for(|stopping| *stopping) => return,
+            _ = task.stop.wait_for(|stopping| *stopping) => return,
         }
     }
+}
+
+/// Runs `SELECT 1` with a timeout and records the result in the model's store health.
+async fn check_store(model: &ModelCache) -> bool {
+    let result = match tokio::time::timeout(STORE_CHECK_TIMEOUT, model.store().ping()).await {
+        Ok(result) => result,
+        Err(_) => Err(StoreError::Unavailable(sqlx::Error::Io(
+            std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                format!(
+                    "the store did not answer a health check within {} ms",
+                    STORE_CHECK_TIMEOUT.as_millis()
+                ),
+            ),
+        ))),
+    };
+    model.observe(result).is_ok()
 }
 
 async fn initial_load(model: &ModelCache, preload: bool) -> bool {
@@ -216,6 +328,7 @@ async fn initial_load(model: &ModelCache, preload: bool) -> bool {
             Err(error) => warn!(%error, "preloading the model failed; units load on demand"),
         }
     }
+    model.mark_startup_done();
     true
 }
 

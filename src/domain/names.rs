@@ -12,7 +12,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("invalid {kind} {value:?}: {reason}")]
 pub struct InvalidValue {
-    /// What the value was meant to be, for example "extension number".
+    /// The kind of value expected, for example "extension number".
     pub kind: &'static str,
     /// The rejected input, cut to 64 characters.
     pub value: String,

@@ -12,7 +12,7 @@ use super::names::{
     ExtensionNumber, FreeText, Secret, VoicemailPin,
 };
 
-/// How the sites of an enterprise reach each other.
+/// The inter-site dialing mode of an enterprise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
 #[serde(rename_all = "lowercase")]
 pub enum IntersiteMode {

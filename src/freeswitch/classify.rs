@@ -5,7 +5,7 @@ use std::borrow::Cow;
 
 use super::form::FsForm;
 
-/// Why a request gets "not found" without looking at the model.
+/// The reason a request gets "not found" without a model lookup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum NotServed {
     /// A section other than `directory` or `dialplan`.

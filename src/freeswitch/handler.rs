@@ -50,7 +50,7 @@ impl Default for FsConfig {
     }
 }
 
-/// What the FreeSWITCH handler reads.
+/// The shared state of the FreeSWITCH handler.
 #[derive(Clone)]
 pub struct FsState {
     pub model: Arc<ModelCache>,

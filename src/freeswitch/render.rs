@@ -7,7 +7,7 @@ use super::xml::XmlWriter;
 use crate::domain::is_dialable;
 use crate::routing::{DialplanDecision, HangupCause, Route, UserAnswer};
 
-/// How the directory hands out SIP credentials.
+/// The form of SIP credentials in directory documents.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum CredentialMode {
     /// The `password` parameter, from which FreeSWITCH computes the digest itself.
@@ -17,7 +17,7 @@ pub enum CredentialMode {
     A1Hash,
 }
 
-/// Which FreeSWITCH limit backend counts enterprise calls.
+/// The FreeSWITCH limit backend that counts enterprise calls.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LimitBackend {
     /// mod_hash, per node, realm `sitedial`.
@@ -60,7 +60,7 @@ impl Default for RenderOptions {
     }
 }
 
-/// The document that tells FreeSWITCH to try its next binding (and then its static files).
+/// Renders the document that makes FreeSWITCH try its next binding (and then its static files).
 pub fn not_found() -> String {
     let mut w = XmlWriter::document(200);
     w.open("section", &[("name", "result")])
@@ -69,7 +69,7 @@ pub fn not_found() -> String {
     w.finish()
 }
 
-/// A directory document with exactly one user. `realm` is the digest realm as the phone sent it,
+/// Renders a directory document with exactly one user. `realm` is the digest realm as the phone sent it,
 /// used only for the `a1-hash` credential mode.
 pub fn directory_user(answer: &UserAnswer<'_>, realm: &str, options: &RenderOptions) -> String {
     let domain = answer.domain.as_str();
@@ -86,8 +86,8 @@ pub fn directory_user(answer: &UserAnswer<'_>, realm: &str, options: &RenderOpti
     w.open("section", &[("name", "directory")]);
     w.open("domain", &[("name", domain)]);
     w.open("params", &[]);
-    // The dial string is built from sitedial's own template and a validated domain, so its `${...}`
-    // variables are FreeSWITCH's to expand; it is written without the `$` escape of other values.
+    // The dial string comes from sitedial's own template and a validated domain. Its `${...}`
+    // variables are for FreeSWITCH to expand, so it is written without the `$` escape.
     w.template_param("dial-string", &dial_string);
     w.empty(
         "param",
@@ -205,7 +205,7 @@ pub fn directory_user(answer: &UserAnswer<'_>, realm: &str, options: &RenderOpti
     w.finish()
 }
 
-/// A dialplan document for `context` (echoed as requested) with one extension that carries out the
+/// Renders a dialplan document for `context` (echoed as requested) with one extension that carries out the
 /// decision. The dialed number is matched exactly when it is a dialable number; anything else gets an
 /// extension without a condition that hangs up with `UNALLOCATED_NUMBER`.
 pub fn dialplan(
@@ -301,8 +301,8 @@ fn route_actions(w: &mut XmlWriter, route: &Route, options: &RenderOptions) {
     }
 }
 
-/// A dialplan document whose one extension hangs up with `TEMPORARY_FAILURE`, for when sitedial
-/// cannot decide in time.
+/// Renders a dialplan document whose one extension hangs up with `TEMPORARY_FAILURE`, used when
+/// sitedial cannot decide in time.
 pub fn temporary_failure(context: &str) -> String {
     let mut w = XmlWriter::document(400);
     w.open("section", &[("name", "dialplan")]);

@@ -17,7 +17,7 @@ use super::index::{Index, UnitKey};
 use super::unit::Unit;
 use crate::store::{Store, StoreError, UnitData};
 
-/// Why a unit could not be handed out.
+/// The reason a unit could not be returned.
 #[derive(Debug, thiserror::Error)]
 pub enum ModelError {
     /// The store failed while the unit was not in memory.
@@ -39,7 +39,7 @@ pub struct ChangeScope {
 }
 
 impl ChangeScope {
-    /// A change to one enterprise and everything in it.
+    /// Returns the scope of a change to one enterprise and everything in it.
     pub fn enterprise(id: Uuid) -> Self {
         Self {
             enterprises: vec![id],
@@ -47,7 +47,7 @@ impl ChangeScope {
         }
     }
 
-    /// A change to one tenant, whichever unit it belongs to.
+    /// Returns the scope of a change to one tenant, whichever unit it belongs to.
     pub fn tenant(id: Uuid) -> Self {
         Self {
             enterprises: Vec::new(),
@@ -88,6 +88,8 @@ pub struct ModelCache {
     stale: Mutex<HashSet<UnitKey>>,
     /// The whole index needs a reload, because a change could not be applied or may have been missed.
     index_stale: AtomicBool,
+    /// The start-up load (index, and every unit when preloading) has finished.
+    startup_done: AtomicBool,
     pub counters: CacheCounters,
 }
 
@@ -115,6 +117,7 @@ impl ModelCache {
             store_reachable: AtomicBool::new(false),
             stale: Mutex::new(HashSet::new()),
             index_stale: AtomicBool::new(false),
+            startup_done: AtomicBool::new(false),
             counters: CacheCounters::default(),
         })
     }
@@ -296,12 +299,23 @@ impl ModelCache {
         Ok(count)
     }
 
+    /// Records that the start-up load has finished.
+    pub fn mark_startup_done(&self) {
+        self.startup_done.store(true, Ordering::Release);
+    }
+
+    /// Returns whether the start-up load (index, and every unit when preloading) has finished.
+    pub fn startup_done(&self) -> bool {
+        self.startup_done.load(Ordering::Acquire)
+    }
+
     /// Returns the state for health checks and metrics.
     pub fn health(&self) -> ModelHealth {
         ModelHealth {
             index_loaded: self.index_loaded(),
             store_reachable: self.store_reachable.load(Ordering::Acquire),
-            loaded_units: self.units.entry_count(),
+            // moka updates entry_count() lazily, so count the entries; health is not on the request path.
+            loaded_units: self.units.iter().count() as u64,
             stale_units: self.stale.lock().unwrap_or_else(|e| e.into_inner()).len() as u64,
         }
     }
@@ -317,7 +331,7 @@ impl ModelCache {
             Err(StoreError::Unavailable(e)) => {
                 self.counters.store_errors.fetch_add(1, Ordering::Relaxed);
                 if self.store_reachable.swap(false, Ordering::AcqRel) {
-                    warn!(error = %e, "store unreachable; answering from memory");
+                    warn!(error = %e, "store unreachable; serving requests from memory");
                 }
             }
             Err(_) => {}

@@ -9,3 +9,6 @@ pub use dialplan::{
     resolve_call, resolve_public, CallInput, DialplanDecision, EnterpriseLimit, HangupCause, Route,
 };
 pub use directory::{resolve_user, UserAnswer};
+
+#[cfg(test)]
+mod tests;

@@ -5,9 +5,15 @@
 //! strings, so no backend-specific type crosses this module's boundary.
 
 pub mod changes;
+pub mod dids;
+pub mod directory;
+pub mod enterprises;
 mod error;
+pub mod extensions;
 mod load;
 pub mod rows;
+pub mod tenants;
+pub mod tokens;
 pub mod transfer;
 
 use std::str::FromStr;
