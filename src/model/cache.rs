@@ -7,7 +7,7 @@
 //! call than none.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tracing::{debug, info, warn};
@@ -289,14 +289,28 @@ impl ModelCache {
     /// Loads every unit of the index into memory.
     pub async fn warm_all(&self) -> Result<usize, ModelError> {
         let keys = self.index.unit_keys();
-        let count = keys.len();
-        for key in keys {
-            match self.unit(key).await {
-                Ok(_) | Err(ModelError::Gone(_)) => {}
-                Err(e) => return Err(e),
+        let next = AtomicUsize::new(0);
+        // Several loads in flight let SQLite run one unit's queries on its connection threads while
+        // this task decodes another's rows: with 1M extensions on 2 cores, start-up fell from 14 s
+        // to the figure in BENCHMARKS.md. Each loader stops at the first store error.
+        let loader = || async {
+            loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(&key) = keys.get(i) else {
+                    return Ok(());
+                };
+                match self.unit(key).await {
+                    Ok(_) | Err(ModelError::Gone(_)) => {}
+                    Err(e) => return Err(e),
+                }
             }
-        }
-        Ok(count)
+        };
+        let results = tokio::join!(loader(), loader(), loader(), loader());
+        results.0?;
+        results.1?;
+        results.2?;
+        results.3?;
+        Ok(keys.len())
     }
 
     /// Records that the start-up load has finished.
