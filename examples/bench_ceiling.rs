@@ -1,4 +1,4 @@
-//! The ceiling of the load benchmark: a minimal hyper server that answers every request with the
+//! The ceiling of the load benchmark: a minimal hyper server that responds to every request with the
 //! same fixed bytes, with no routing, parsing or model behind it.
 //!
 //! It runs on the same Tokio runtime as `sitedial serve` (`#[tokio::main]`, one worker thread per
@@ -35,13 +35,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         return Err(format!("invalid ADDR {addr}: {usage}").into());
     }
 
-    // A body the size of a typical sitedial answer: an XML-looking filler ending in a newline.
+    // A body of `x` bytes ending in a newline, the size of a typical sitedial response.
     let mut filler = vec![b'x'; size.max(1)];
     filler[size.max(1) - 1] = b'\n';
     let body = Bytes::from(filler);
 
     let listener = TcpListener::bind(addr).await?;
-    eprintln!("bench_ceiling listening on {addr}, {size} bytes per answer");
+    eprintln!("bench_ceiling listening on {addr}, {size} bytes per response");
     let serve = async move {
         loop {
             let (stream, _) = match listener.accept().await {

@@ -4,14 +4,14 @@
 //! Subcommands:
 //! - `bodies --data SET.json --count N --out FILE --cold-out FILE [--seed X]`: re-targets the recorded
 //!   FreeSWITCH bodies at tenants, extensions and DIDs spread over the whole data set and writes one
-//!   body per line. `--data demo` uses the recorded bodies as they are. The cold file holds one
+//!   body per line. `--data demo` uses the recorded bodies as they are. The cold file contains one
 //!   directory request for each of up to 500 distinct routing units.
 //! - `check --target ADDR --bodies FILE`: sends every body once and counts the kinds of answer, to
 //!   show that the bodies reach real users and routes.
-//! - `run --sitedial ADDR --ceiling ADDR --bodies FILE --seconds S --concurrency 1,8,32`: for each
-//!   connection mode (a new TCP connection per request, then keep-alive) and each concurrency, loads
-//!   the ceiling server and then sitedial for S seconds each, and prints req/s, latency percentiles
-//!   and the ratios.
+//! - `run --sitedial ADDR --ceiling ADDR --bodies FILE --seconds S --rounds R --concurrency 1,8,32`:
+//!   for each connection mode (a new TCP connection per request, then keep-alive) and each
+//!   concurrency, loads the ceiling server and then sitedial for S/R seconds each, R times in turn,
+//!   and prints req/s, latency percentiles and the ratios over all rounds.
 //! - `cold --target ADDR --bodies FILE`: sends each body once, one at a time on new connections.
 //!
 //! Every target must be a loopback address. Each run stops after its time or after
@@ -36,7 +36,7 @@ use sitedial::domain::IntersiteMode;
 
 /// Upper bound on the requests of one timed run, whatever its duration.
 const MAX_REQUESTS_PER_RUN: usize = 5_000_000;
-/// Upper bound on one response; a sitedial answer stays under 1 MiB.
+/// Upper bound on one response. sitedial's responses stay under 1 MiB.
 const MAX_RESPONSE_BYTES: usize = 1024 * 1024;
 /// The FreeSWITCH endpoint path of `sitedial serve`.
 const FS_PATH: &str = "/freeswitch";
@@ -156,7 +156,7 @@ impl Kind {
         }
     }
 
-    /// The caller's domain, the caller's extension and the destination as recorded.
+    /// Returns the caller's domain, the caller's extension and the destination as recorded.
     fn recorded(self) -> (&'static str, &'static str, &'static str) {
         match self {
             Self::DirectoryRegister => ("hq.acme.example", "1001", ""),
@@ -601,7 +601,8 @@ async fn check(options: &Options) -> Result<(), Error> {
     Ok(())
 }
 
-/// The figures of one timed run.
+/// The figures of one timed run, or of several rounds added up.
+#[derive(Default)]
 struct RunResult {
     requests: usize,
     errors: usize,
@@ -611,6 +612,15 @@ struct RunResult {
 }
 
 impl RunResult {
+    /// Adds the requests, time and latencies of another round.
+    fn absorb(&mut self, round: RunResult) {
+        self.requests += round.requests;
+        self.errors += round.errors;
+        self.seconds += round.seconds;
+        self.latencies.extend(round.latencies);
+        self.latencies.sort_unstable();
+    }
+
     fn rate(&self) -> f64 {
         self.requests as f64 / self.seconds
     }
@@ -698,7 +708,11 @@ async fn run(options: &Options) -> Result<(), Error> {
     if !(0.5..=600.0).contains(&seconds) {
         return Err(format!("invalid --seconds {seconds}: expected 0.5 to 600").into());
     }
-    let duration = Duration::from_secs_f64(seconds);
+    let rounds: u32 = options.number("rounds", 1)?;
+    if !(1..=20).contains(&rounds) {
+        return Err(format!("invalid --rounds {rounds}: expected 1 to 20").into());
+    }
+    let duration = Duration::from_secs_f64(seconds / f64::from(rounds));
     let concurrencies: Vec<usize> = options
         .0
         .get("concurrency")
@@ -735,8 +749,13 @@ async fn run(options: &Options) -> Result<(), Error> {
             "keep-alive"
         };
         for &concurrency in &concurrencies {
-            let top = timed_run(ceiling, &bodies, close, concurrency, duration).await;
-            let measured = timed_run(sitedial, &bodies, close, concurrency, duration).await;
+            // Alternating short rounds spread the noise of a shared machine over both servers.
+            let mut top = RunResult::default();
+            let mut measured = RunResult::default();
+            for _ in 0..rounds {
+                top.absorb(timed_run(ceiling, &bodies, close, concurrency, duration).await);
+                measured.absorb(timed_run(sitedial, &bodies, close, concurrency, duration).await);
+            }
             for (name, result) in [("ceiling", &top), ("sitedial", &measured)] {
                 let ratios = if name == "sitedial" {
                     format!(

@@ -1,15 +1,17 @@
 #!/usr/bin/env bash
 # Runs the whole load benchmark of sitedial over loopback with one command.
 #
-# For each data-set size it generates and imports a data set into a fresh SQLite file, starts
-# `sitedial serve` (release build), records start-up time and resident memory, times cold requests
-# with --preload false, then replays re-targeted FreeSWITCH bodies against sitedial and against the
-# ceiling server (examples/bench_ceiling.rs) at concurrency 1, 8 and 32, with a new TCP connection
-# per request and with keep-alive.
+# For each data-set size it generates a data set and imports it into a SQLite file (both skipped
+# when their file is already newer). It starts `sitedial serve` (release build) to record start-up
+# time and resident memory and to time cold requests with --preload false. Then it replays
+# re-targeted FreeSWITCH bodies against sitedial and against the ceiling server
+# (examples/bench_ceiling.rs) at concurrency 1, 8 and 32, with a new TCP connection per request
+# and with keep-alive.
 #
 # Usage: scripts/bench-load.sh [SIZE...]   SIZE is demo, 100k or 1m (default: demo 100k 1m)
-# Environment: SECONDS_PER_RUN (default 10), WORK_DIR (default /tmp/sitedial-bench),
-# CONCURRENCY (default 1,8,32).
+# Environment: SECONDS_PER_RUN (default 20: seconds per server, mode and concurrency), ROUNDS
+# (default 4: the seconds are split into this many alternating rounds of ceiling and sitedial),
+# WORK_DIR (default /tmp/sitedial-bench), CONCURRENCY (default 1,8,32).
 # Output: a Markdown report on standard output and in $WORK_DIR/report-<size>.md.
 #
 # Every server listens on 127.0.0.1 only and is stopped when the script exits.
@@ -18,7 +20,8 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 WORK_DIR="${WORK_DIR:-/tmp/sitedial-bench}"
-SECONDS_PER_RUN="${SECONDS_PER_RUN:-10}"
+SECONDS_PER_RUN="${SECONDS_PER_RUN:-20}"
+ROUNDS="${ROUNDS:-4}"
 CONCURRENCY="${CONCURRENCY:-1,8,32}"
 FS_PORT=18080
 API_PORT=18081
@@ -46,7 +49,7 @@ mkdir -p "$WORK_DIR"
 # Prints the seconds since the epoch, with fractions.
 now_s() { date +%s.%N; }
 
-# Waits until URL answers 200, for at most $2 seconds.
+# Waits until URL returns 200, for at most $2 seconds.
 wait_ready() {
   local url=$1 limit=$2 started
   started=$(now_s)
@@ -62,7 +65,7 @@ wait_ready() {
 rss_kib() { awk '/^VmRSS/ {print $2}' "/proc/$1/status"; }
 
 # Starts sitedial on database $1 with --preload $2, logging to $3. Sets SERVER_PID and STARTUP_S:
-# the seconds from exec until /readyz answers 200 and, with --preload true, the log says
+# the seconds from exec until /readyz returns 200 and, with --preload true, the log contains
 # "model preloaded".
 start_sitedial() {
   local db=$1 preload=$2 log=$3 started waited=0
@@ -97,7 +100,6 @@ for size in "${SIZES[@]}"; do
   esac
   REPORT="$WORK_DIR/report-$size.md"
   DB="$WORK_DIR/$size.db"
-  rm -f "$DB" "$DB-wal" "$DB-shm"
   {
     echo "## Data set: $size"
     echo
@@ -117,9 +119,15 @@ for size in "${SIZES[@]}"; do
     fi
     BODY_SOURCE="$SET"
   fi
-  started=$(now_s)
-  "$BIN" --database-url "sqlite://$DB" import "$SET" >/dev/null 2>&1
-  echo "import: $(echo "$(now_s) - $started" | bc) s" | tee -a "$REPORT"
+  # Import is one transaction, so a database newer than its data set contains all of it.
+  if [ "$DB" -nt "$SET" ]; then
+    echo "import: skipped, $DB is newer than $SET" | tee -a "$REPORT"
+  else
+    rm -f "$DB" "$DB-wal" "$DB-shm"
+    started=$(now_s)
+    "$BIN" --database-url "sqlite://$DB" import "$SET" >/dev/null 2>&1
+    echo "import: $(echo "$(now_s) - $started" | bc) s" | tee -a "$REPORT"
+  fi
   "$LOAD" bodies --data "$BODY_SOURCE" --count 20000 --out "$WORK_DIR/bodies-$size.txt" \
     --cold-out "$WORK_DIR/cold-$size.txt" 2>&1 | tee -a "$REPORT"
   echo | tee -a "$REPORT"
@@ -139,14 +147,14 @@ for size in "${SIZES[@]}"; do
   "$LOAD" check --target "127.0.0.1:$FS_PORT" --bodies "$WORK_DIR/bodies-$size.txt" | tee -a "$REPORT"
   echo | tee -a "$REPORT"
 
-  # The ceiling answers with the mean answer size of the mix, measured by `check` above.
+  # The ceiling responds with the mean response size of the mix, measured by `check` above.
   MEAN=$(grep -o 'mean size [0-9]*' "$REPORT" | tail -1 | awk '{print $3}')
   "$CEILING" "127.0.0.1:$CEILING_PORT" "$MEAN" 2>/dev/null &
   CEILING_PID=$!
   PIDS+=("$CEILING_PID")
   sleep 0.3
   "$LOAD" run --sitedial "127.0.0.1:$FS_PORT" --ceiling "127.0.0.1:$CEILING_PORT" \
-    --bodies "$WORK_DIR/bodies-$size.txt" --seconds "$SECONDS_PER_RUN" --concurrency "$CONCURRENCY" \
+    --bodies "$WORK_DIR/bodies-$size.txt" --seconds "$SECONDS_PER_RUN" --rounds "$ROUNDS" --concurrency "$CONCURRENCY" \
     | tee -a "$REPORT"
   echo "RSS after load: $(rss_kib "$SERVER_PID") KiB; load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$REPORT"
   echo | tee -a "$REPORT"

@@ -1,8 +1,8 @@
 //! Synthetic data sets for benchmarks: `sitedial generate`.
 //!
-//! The shapes follow what a hosted-PBX platform holds: enterprises whose sites reuse the same
-//! extension ranges, dialing codes of mixed length that include prefix pairs such as `1` and `10`,
-//! DIDs on some extensions, standalone tenants, and a few disabled records. The output for a seed is
+//! The shapes follow a hosted-PBX platform. Sites of one enterprise reuse the same extension
+//! ranges, and dialing codes mix lengths and include prefix pairs such as `1` and `10`. Some
+//! extensions have DIDs, some tenants are standalone, and a few records are disabled. The output for a seed is
 //! the same on every run of one build. It may change with the `rand` crate's major version, because
 //! `StdRng` promises no stability across versions.
 

@@ -216,7 +216,7 @@ mod tests {
         assert_eq!(form.field_count, 3);
     }
 
-    /// The byte-by-byte splitter that the memchr version replaced, kept to check that they agree.
+    /// Parses with a byte-by-byte split, as before memchr; kept to check that both agree.
     fn parse_by_split(body: &[u8]) -> FsForm<'_> {
         let mut form = FsForm::default();
         for pair in body.split(|&b| b == b'&') {

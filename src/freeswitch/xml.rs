@@ -194,7 +194,7 @@ mod tests {
         assert_eq!(escape("a\u{85}b\u{9f}c\u{a0}d"), "abc\u{a0}d");
     }
 
-    /// The char-by-char escaper that the byte-wise one replaced, kept to check that they agree.
+    /// Escapes char by char, as the byte-wise escaper did before; kept to check that they agree.
     fn escape_by_char(value: &str, escape_dollar: bool) -> String {
         let mut out = String::new();
         let mut previous = '\0';

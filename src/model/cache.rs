@@ -291,8 +291,8 @@ impl ModelCache {
         let keys = self.index.unit_keys();
         let next = AtomicUsize::new(0);
         // Several loads in flight let SQLite run one unit's queries on its connection threads while
-        // this task decodes another's rows: with 1M extensions on 2 cores, start-up fell from 14 s
-        // to the figure in BENCHMARKS.md. Each loader stops at the first store error.
+        // this task decodes another's rows. With 1M extensions on 2 cores, start-up fell from 14 s
+        // to 12 s (BENCHMARKS.md). Each loader stops at the first store error.
         let loader = || async {
             loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
