@@ -335,3 +335,117 @@ async fn escapes_names_from_data() {
     );
     app.server.shutdown().await;
 }
+
+#[tokio::test]
+async fn any_method_and_path_gets_a_document() {
+    let app = TestServer::demo().await;
+    app.wait_ready().await;
+
+    // GET style, as mod_xml_curl sends with its `method` parameter set.
+    let url = format!(
+        "{}?section=dialplan&Hunt-Context=hq.acme.example&Hunt-Destination-Number=1003",
+        app.fs_url()
+    );
+    let response = app.client.get(&url).send().await.unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let parsed = parse(&response.text().await.unwrap());
+    assert_eq!(
+        parsed.action_data("bridge"),
+        Some("user/1003@hq.acme.example")
+    );
+
+    let response = app
+        .client
+        .put(app.fs_url())
+        .body("section=dialplan")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    assert_eq!(parse(&response.text().await.unwrap()), Parsed::NotFound);
+
+    for path in ["/freeswitch/", "/", "/other"] {
+        let url = format!("http://{}{path}", app.server.fs_addr);
+        let response = app
+            .client
+            .post(&url)
+            .body(fixture(REGISTER_HQ_1001))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200, "{path}");
+        assert_eq!(
+            parse(&response.text().await.unwrap()),
+            Parsed::NotFound,
+            "{path}"
+        );
+    }
+    app.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn oversized_dialplan_body_is_temporary_failure() {
+    let app = TestServer::demo().await;
+    app.wait_ready().await;
+    let mut body = dialplan_body("hq.acme.example", "1003").into_bytes();
+    body.extend_from_slice(b"&variable_padding=");
+    body.resize(body.len() + 1024 * 1024, b'a');
+    let (status, xml, _) = app.post(body).await;
+    assert_eq!(status, 200);
+    let parsed = parse(&xml);
+    let Parsed::Dialplan { context, .. } = &parsed else {
+        panic!("{xml}")
+    };
+    assert_eq!(context, "hq.acme.example");
+    assert_eq!(parsed.action_data("hangup"), Some("TEMPORARY_FAILURE"));
+
+    let mut unknown = dialplan_body("nobody.example", "1003").into_bytes();
+    unknown.resize(unknown.len() + 1024 * 1024 + 1, b'a');
+    let (_, xml, _) = app.post(unknown).await;
+    assert_eq!(parse(&xml), Parsed::NotFound);
+    app.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn public_context_and_marker_ignore_case() {
+    let app = TestServer::demo().await;
+    app.wait_ready().await;
+    let (_, xml, _) = app.post(dialplan_body("PUBLIC", "%2B12125550100")).await;
+    let parsed = parse(&xml);
+    let Parsed::Dialplan { context, .. } = &parsed else {
+        panic!("{xml}")
+    };
+    assert_eq!(context, "PUBLIC");
+    assert_eq!(
+        parsed.action_data("transfer"),
+        Some("1001 XML hq.acme.example")
+    );
+
+    let body = format!(
+        "{}&variable_sitedial_limit_applied=TRUE",
+        dialplan_body("hq.acme.example", "1003")
+    );
+    let (_, xml, _) = app.post(body).await;
+    assert_eq!(parse(&xml).action_data("limit"), None);
+    app.server.shutdown().await;
+}
+
+#[tokio::test]
+async fn basic_scheme_is_case_insensitive() {
+    let fs = FsConfig {
+        basic_auth: Some("fs-node-1:secret".to_owned()),
+        ..FsConfig::default()
+    };
+    let app = TestServer::start(fs, true, None).await;
+    app.wait_ready().await;
+    let response = app
+        .client
+        .post(app.fs_url())
+        .header("authorization", "basic ZnMtbm9kZS0xOnNlY3JldA==")
+        .body(fixture(REGISTER_HQ_1001))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    app.server.shutdown().await;
+}

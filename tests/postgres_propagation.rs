@@ -199,3 +199,43 @@ async fn listener_reconnects_after_kill() {
     a.server.shutdown().await;
     b.server.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn admin_api_change_reaches_b() {
+    let Some(db) = PgDatabase::create("admin_api_change_reaches_b").await else {
+        return;
+    };
+    let (a, b) = two_instances(&db).await;
+    let token = sitedial::admin::create_demo_token(a.server.model.store())
+        .await
+        .unwrap()
+        .expect("a platform token");
+
+    let started = Instant::now();
+    let response = a
+        .client
+        .put(format!(
+            "http://{}/api/tenants/hq.acme.example/extensions/1001",
+            a.server.api_addr
+        ))
+        .bearer_auth(&token)
+        .json(&serde_json::json!({ "password": "set-through-api" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        200,
+        "{}",
+        response.text().await.unwrap()
+    );
+    assert_eq!(hq_1001_password(&a).await, "set-through-api");
+    let elapsed = time_until_password(&b, "set-through-api", started).await;
+    println!(
+        "admin API change on A answered by B after {:.1} ms",
+        elapsed.as_secs_f64() * 1e3
+    );
+
+    a.server.shutdown().await;
+    b.server.shutdown().await;
+}

@@ -38,6 +38,9 @@ pub enum ApiError {
         message: String,
         field: Option<String>,
     },
+    /// The database cannot be reached; retrying later is the fix (503).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
     /// The store failed; the client sees a generic message and the cause goes to the log (500).
     #[error("internal error: {0}")]
     Internal(String),
@@ -91,6 +94,7 @@ impl ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::Conflict { .. } => StatusCode::CONFLICT,
             Self::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -103,6 +107,7 @@ impl ApiError {
             Self::NotFound(_) => "not_found",
             Self::Conflict { .. } => "conflict",
             Self::Invalid { .. } => "invalid_value",
+            Self::Unavailable(_) => "store_unavailable",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -139,6 +144,12 @@ impl From<StoreError> for ApiError {
         match error {
             StoreError::Conflict(message) => Self::conflict(message),
             StoreError::NotFound { kind, key } => Self::not_found(format!("{kind} {key}")),
+            StoreError::Unavailable(
+                source @ (sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)),
+            ) => Self::Unavailable(source.to_string()),
             other => Self::Internal(other.to_string()),
         }
     }
@@ -154,7 +165,7 @@ pub struct ErrorBody {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
     /// One of `malformed_request`, `unauthorized`, `forbidden`, `not_found`, `conflict`,
-    /// `invalid_value`, `internal_error`.
+    /// `invalid_value`, `store_unavailable`, `internal_error`.
     pub code: &'static str,
     pub message: String,
     /// The request field at fault, as a path such as `tenants[1]`, or null.
@@ -168,6 +179,10 @@ impl IntoResponse for ApiError {
             Self::Internal(cause) => {
                 tracing::error!(error = %cause, "admin request failed");
                 "internal error; the cause is in the server log".to_owned()
+            }
+            Self::Unavailable(cause) => {
+                tracing::warn!(error = %cause, "admin request failed: store unavailable");
+                "the database is unavailable; retry later".to_owned()
             }
             other => other.to_string(),
         };

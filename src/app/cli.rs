@@ -114,7 +114,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut text = serde_json::to_string_pretty(&data)?;
             text.push('\n');
             match output {
-                Some(path) => std::fs::write(&path, text)
+                Some(path) => write_private(&path, text.as_bytes())
                     .with_context(|| format!("writing {}", path.display()))?,
                 None => std::io::stdout().write_all(text.as_bytes())?,
             }
@@ -148,6 +148,19 @@ fn generate(args: &GenerateArgs) -> anyhow::Result<()> {
     writeln!(out)?;
     out.flush()?;
     Ok(())
+}
+
+/// Writes a file readable only by its owner, because an export contains every SIP password.
+fn write_private(path: &std::path::Path, contents: &[u8]) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(path)?;
+    file.write_all(contents)
 }
 
 async fn open_store(args: &StoreArgs) -> anyhow::Result<Store> {

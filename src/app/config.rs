@@ -138,9 +138,27 @@ impl ServeArgs {
     /// Builds the FreeSWITCH endpoint settings. Fails on a malformed `--fs-credentials`.
     pub fn fs_config(&self) -> Result<FsConfig, String> {
         if let Some(credentials) = &self.fs_credentials {
-            if !credentials.contains(':') {
-                return Err("invalid --fs-credentials: expected user:password".to_owned());
+            let valid = credentials
+                .split_once(':')
+                .is_some_and(|(user, password)| !user.is_empty() && !password.is_empty());
+            if !valid {
+                return Err(
+                    "invalid --fs-credentials (SITEDIAL_FS_CREDENTIALS): expected a non-empty user:password"
+                        .to_owned(),
+                );
             }
+        }
+        // The profile name is written into the `limit` action, where FreeSWITCH would expand `$`.
+        let profile_valid = !self.hiredis_profile.is_empty()
+            && self
+                .hiredis_profile
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+        if !profile_valid {
+            return Err(format!(
+                "invalid --hiredis-profile {:?}: use letters, digits, '_' and '-'",
+                self.hiredis_profile
+            ));
         }
         if !self.fs_path.starts_with('/') {
             return Err(format!(

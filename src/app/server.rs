@@ -18,7 +18,7 @@ use crate::admin::{self, AdminState};
 use crate::domain::dataset::DataSet;
 use crate::freeswitch::{self, FsConfig, FsState};
 use crate::model::ModelCache;
-use crate::store::{Backend, Store, StoreError, StoreOptions};
+use crate::store::{redact_url, Backend, Store, StoreError, StoreOptions};
 
 /// The demo data set, compiled in so that `serve --demo` needs no file beside the binary.
 pub const DEMO_JSON: &str = include_str!("../../fixtures/demo.json");
@@ -114,6 +114,14 @@ impl RunningServer {
 pub async fn start(settings: ServerSettings) -> anyhow::Result<RunningServer> {
     let store = Store::connect(&settings.store)?;
     let model = ModelCache::new(store.clone(), settings.cache_max_units);
+
+    // An SQLite file that cannot be opened is a configuration error, not an outage to ride out.
+    if store.backend() == Backend::Sqlite {
+        store
+            .migrate()
+            .await
+            .with_context(|| format!("opening {}", redact_url(&settings.store.url)))?;
+    }
 
     let mut demo_token = None;
     if settings.demo {

@@ -232,8 +232,16 @@ string_newtype!(
 );
 
 impl EnterpriseCode {
-    /// Parses `^[a-z0-9][a-z0-9_-]{0,62}$`.
+    /// Parses `^[a-z0-9][a-z0-9_-]{0,62}$`, except `promote`, which names the route
+    /// `/api/organization/promote`.
     pub fn parse(raw: &str) -> Result<Self, InvalidValue> {
+        if raw == "promote" {
+            return Err(InvalidValue::new(
+                "enterprise code",
+                raw,
+                "is reserved for the route /api/organization/promote",
+            ));
+        }
         let bytes = raw.as_bytes();
         let valid = !bytes.is_empty()
             && bytes.len() <= 63
@@ -471,6 +479,7 @@ mod tests {
         assert!(EnterpriseCode::parse("acme-corp").is_ok());
         assert!(EnterpriseCode::parse("Acme Corp").is_err());
         assert!(EnterpriseCode::parse("-acme").is_err());
+        assert!(EnterpriseCode::parse("promote").is_err());
         assert!(EnterpriseCode::parse(&"a".repeat(64)).is_err());
     }
 

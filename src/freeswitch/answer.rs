@@ -9,7 +9,8 @@ use super::form::FsForm;
 use super::render::{self, RenderOptions};
 use crate::model::{ModelCache, ModelError, Unit};
 use crate::routing::{
-    resolve_call, resolve_public, resolve_user, CallInput, DialplanDecision, Route,
+    check_did_target, resolve_call, resolve_public, resolve_user, CallInput, DialplanDecision,
+    HangupCause, Route,
 };
 
 /// The section a request asked for, for logs and metrics.
@@ -115,7 +116,7 @@ pub async fn answer(
         } => {
             let call = CallInput {
                 destination: &destination,
-                limit_applied: form.limit_applied.as_deref() == Some("true"),
+                limit_applied: form.limit_applied.as_deref().is_some_and(is_true),
                 caller_user: form.user_name.as_deref(),
                 caller_domain: form.domain_name.as_deref(),
             };
@@ -167,9 +168,8 @@ async fn answer_call(
         return temporary_failure(context);
     }
 
-    if context == "public" {
-        let decision = resolve_public(call.destination, |number| model.index().did(number));
-        return dialplan_answer(context, call.destination, &decision, options, None);
+    if context.eq_ignore_ascii_case("public") {
+        return answer_public(model, options, deadline, context, call.destination).await;
     }
 
     let context_key = context.to_ascii_lowercase();
@@ -194,6 +194,65 @@ async fn answer_call(
     )
 }
 
+/// Answers a carrier call in `public`: a DID goes to its extension, unless its tenant is disabled or
+/// the extension is gone, which is checked on the tenant's unit when it can be had within the deadline.
+async fn answer_public(
+    model: &ModelCache,
+    options: &RenderOptions,
+    deadline: Duration,
+    context: &str,
+    destination: &str,
+) -> FsAnswer {
+    let mut target = None;
+    let mut decision = resolve_public(destination, |number| {
+        let route = model.index().did(number);
+        target.clone_from(&route);
+        route
+    });
+    if let Some(did) = target {
+        let unit_key = model
+            .index()
+            .tenant(did.domain.as_str())
+            .map(|entry| entry.unit);
+        if let Some(key) = unit_key {
+            // A unit that cannot be loaded in time leaves the check to the request in the tenant's context.
+            if let Ok(unit) = load_unit(model, key, deadline).await {
+                if let Some(cause) = check_did_target(&unit, &did) {
+                    decision = DialplanDecision::reject(cause);
+                }
+            }
+        }
+    }
+    dialplan_answer(context, destination, &decision, options, None)
+}
+
+/// Returns whether a channel variable value means true, as FreeSWITCH's `switch_true` reads it.
+fn is_true(value: &str) -> bool {
+    ["true", "yes", "on", "enabled", "active", "allow", "1"]
+        .iter()
+        .any(|t| value.eq_ignore_ascii_case(t))
+}
+
+/// Answers a request whose body was cut at the size limit. A dialplan request for a context sitedial
+/// owns hangs up with `TEMPORARY_FAILURE` rather than "not found", which would send FreeSWITCH to its
+/// static dialplan; anything else is "not found".
+pub fn answer_oversized(model: &ModelCache, prefix: &[u8]) -> FsAnswer {
+    let form = FsForm::parse(prefix);
+    if let FsQuery::Dialplan { context, .. } = classify(&form) {
+        let owned = context.eq_ignore_ascii_case("public")
+            || model
+                .index()
+                .tenant(&context.to_ascii_lowercase())
+                .is_some()
+            || !model.index_loaded();
+        if owned && !context.is_empty() {
+            return temporary_failure(&context);
+        }
+        return FsAnswer::not_found(Section::Dialplan, Outcome::UnknownContext);
+    }
+    FsAnswer::not_found(Section::Other, Outcome::Unavailable)
+}
+
 fn dialplan_answer(
     context: &str,
     destination: &str,
@@ -207,9 +266,9 @@ fn dialplan_answer(
         Route::TransferToSite { .. } => "transfer_site",
         Route::TransferDid { .. } => "transfer_did",
         Route::Reject(cause) => match cause {
-            crate::routing::HangupCause::UnallocatedNumber => "unallocated",
-            crate::routing::HangupCause::CallRejected => "rejected",
-            crate::routing::HangupCause::TemporaryFailure => "temporary_failure",
+            HangupCause::UnallocatedNumber => "unallocated",
+            HangupCause::CallRejected => "rejected",
+            HangupCause::TemporaryFailure => "temporary_failure",
         },
     };
     FsAnswer {

@@ -10,18 +10,18 @@ use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::any;
 use axum::Router;
 use base64::Engine;
 use ipnet::IpNet;
 use tracing::{debug, warn};
 
-use super::answer::{answer, FsAnswer, Outcome, Section};
+use super::answer::{answer, answer_oversized, FsAnswer};
 use super::render::{self, RenderOptions};
 use crate::model::ModelCache;
 
-/// The largest request body read; a larger one is answered with "not found". FreeSWITCH dialplan
-/// requests carry every channel variable and typically stay far below this.
+/// The largest request body read. FreeSWITCH dialplan requests carry every channel variable and
+/// typically stay far below this; a larger body is cut here and answered by [`answer_oversized`].
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
 /// Settings of the FreeSWITCH endpoint.
@@ -55,7 +55,7 @@ impl Default for FsConfig {
 pub struct FsState {
     pub model: Arc<ModelCache>,
     pub config: Arc<FsConfig>,
-    /// The expected `Authorization` header value, computed once from `config.basic_auth`.
+    /// The expected Base64 credentials of the `Authorization: Basic` header, from `config.basic_auth`.
     expected_authorization: Option<Arc<str>>,
     /// Called with each answer and its duration, for metrics.
     pub observer: Option<AnswerObserver>,
@@ -76,8 +76,7 @@ impl FsState {
     /// Builds the state for a model and configuration.
     pub fn new(model: Arc<ModelCache>, config: FsConfig) -> Self {
         let expected_authorization = config.basic_auth.as_ref().map(|credentials| {
-            let encoded = base64::engine::general_purpose::STANDARD.encode(credentials);
-            Arc::from(format!("Basic {encoded}"))
+            Arc::from(base64::engine::general_purpose::STANDARD.encode(credentials))
         });
         Self {
             model,
@@ -88,10 +87,21 @@ impl FsState {
     }
 }
 
-/// Builds the router of the FreeSWITCH listener.
+/// Builds the router of the FreeSWITCH listener. mod_xml_curl POSTs by default; with its `method`
+/// parameter set it sends the fields in the query string instead, so every method is served. Any
+/// other path also gets a 200 "not found" document, because FreeSWITCH treats every other status as
+/// a failure and falls back to its static files.
 pub fn router(state: FsState) -> Router {
     let path = state.config.path.clone();
-    Router::new().route(&path, post(handle)).with_state(state)
+    Router::new()
+        .route(&path, any(handle))
+        .fallback(unknown_path)
+        .with_state(state)
+}
+
+async fn unknown_path(request: Request) -> Response {
+    warn!(http.method = %request.method(), http.path = request.uri().path(), "request for an unknown path");
+    xml_response(render::not_found())
 }
 
 async fn handle(State(state): State<FsState>, request: Request) -> Response {
@@ -106,25 +116,24 @@ async fn handle(State(state): State<FsState>, request: Request) -> Response {
         return unauthorized();
     }
 
-    let answer = match axum::body::to_bytes(request.into_body(), MAX_BODY_BYTES).await {
-        Ok(body) => {
-            answer(
-                &state.model,
-                &state.config.render,
-                state.config.deadline,
-                &body,
-            )
-            .await
-        }
-        Err(error) => {
-            warn!(client.addr = ?peer, %error, "FreeSWITCH request body unreadable or over 1 MiB");
-            FsAnswer {
-                xml: render::not_found(),
-                section: Section::Other,
-                outcome: Outcome::Unavailable,
-                enterprise_id: None,
-            }
-        }
+    let query = request.uri().query().map(|q| q.as_bytes().to_vec());
+    let (body, complete) = read_capped(request.into_body(), MAX_BODY_BYTES).await;
+    // GET-style requests (mod_xml_curl's `method` parameter) carry the fields in the query string.
+    let body = match query {
+        Some(query) if body.is_empty() => query,
+        _ => body,
+    };
+    let answer = if complete {
+        answer(
+            &state.model,
+            &state.config.render,
+            state.config.deadline,
+            &body,
+        )
+        .await
+    } else {
+        warn!(client.addr = ?peer, max_bytes = MAX_BODY_BYTES, "FreeSWITCH request body over the limit or unreadable");
+        answer_oversized(&state.model, &body)
     };
 
     let elapsed = started.elapsed();
@@ -140,6 +149,29 @@ async fn handle(State(state): State<FsState>, request: Request) -> Response {
         observer(&answer, elapsed);
     }
     xml_response(answer.xml)
+}
+
+/// Reads at most `limit` bytes of a body. Returns them and whether the body ended within the limit
+/// and without a read error.
+async fn read_capped(body: Body, limit: usize) -> (Vec<u8>, bool) {
+    use http_body_util::BodyExt;
+
+    let mut body = body;
+    let mut bytes = Vec::new();
+    while let Some(frame) = body.frame().await {
+        let Ok(frame) = frame else {
+            return (bytes, false);
+        };
+        let Ok(data) = frame.into_data() else {
+            continue;
+        };
+        if bytes.len() + data.len() > limit {
+            bytes.extend_from_slice(&data[..limit - bytes.len()]);
+            return (bytes, false);
+        }
+        bytes.extend_from_slice(&data);
+    }
+    (bytes, true)
 }
 
 fn check_client(
@@ -160,11 +192,15 @@ fn check_client(
         }
     }
     if let Some(expected) = &state.expected_authorization {
+        // The scheme name is case-insensitive (RFC 7235); the credentials are compared exactly.
         let sent = headers
             .get(header::AUTHORIZATION)
             .map(HeaderValue::as_bytes)
             .unwrap_or_default();
-        if !constant_time_eq(sent, expected.as_bytes()) {
+        let valid = sent.len() > 6
+            && sent[..6].eq_ignore_ascii_case(b"basic ")
+            && constant_time_eq(&sent[6..], expected.as_bytes());
+        if !valid {
             return Err("missing or wrong HTTP Basic credentials");
         }
     }

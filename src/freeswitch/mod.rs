@@ -11,6 +11,6 @@ pub mod handler;
 pub mod render;
 pub mod xml;
 
-pub use answer::{answer, FsAnswer, Outcome, Section};
+pub use answer::{answer, answer_oversized, FsAnswer, Outcome, Section};
 pub use handler::{router, FsConfig, FsState};
 pub use render::{CredentialMode, LimitBackend, RenderOptions};

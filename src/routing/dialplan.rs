@@ -133,7 +133,7 @@ pub fn resolve_call(unit: &Unit, site: &Site, call: &CallInput<'_>) -> DialplanD
 /// Resolves a number dialed in the carrier context `public`: a DID, with or without its `+`.
 pub fn resolve_public(
     destination: &str,
-    lookup: impl Fn(&str) -> Option<DidRoute>,
+    mut lookup: impl FnMut(&str) -> Option<DidRoute>,
 ) -> DialplanDecision {
     let route = if destination.starts_with('+') {
         lookup(destination)
@@ -152,6 +152,21 @@ pub fn resolve_public(
         },
         None => DialplanDecision::reject(HangupCause::UnallocatedNumber),
     }
+}
+
+/// Checks the target of a DID transfer against its tenant's unit: a disabled tenant rejects the call
+/// and a missing or disabled destination extension is unallocated, so neither is ever a candidate.
+pub fn check_did_target(unit: &Unit, did: &DidRoute) -> Option<HangupCause> {
+    let Some(site) = unit.site(did.domain.as_str()) else {
+        return Some(HangupCause::UnallocatedNumber);
+    };
+    if !site.enabled {
+        return Some(HangupCause::CallRejected);
+    }
+    if site.extension(did.destination.as_str()).is_none() {
+        return Some(HangupCause::UnallocatedNumber);
+    }
+    None
 }
 
 fn route_call(unit: &Unit, site: &Site, call: &CallInput<'_>) -> Route {

@@ -6,7 +6,8 @@ pub mod dialplan;
 pub mod directory;
 
 pub use dialplan::{
-    resolve_call, resolve_public, CallInput, DialplanDecision, EnterpriseLimit, HangupCause, Route,
+    check_did_target, resolve_call, resolve_public, CallInput, DialplanDecision, EnterpriseLimit,
+    HangupCause, Route,
 };
 pub use directory::{resolve_user, UserAnswer};
 

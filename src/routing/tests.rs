@@ -435,3 +435,27 @@ fn directory_user_rules() {
     );
     assert!(resolve_user(&u, "x.example", "100").is_none());
 }
+
+#[test]
+fn did_target_checks_site_and_extension() {
+    use super::dialplan::check_did_target;
+    let u = unit(IntersiteMode::Direct, true, 0);
+    let did = |domain: &str, number: &str| DidRoute {
+        tenant_id: Uuid::from_u128(7),
+        domain: DomainName::parse(domain).unwrap(),
+        destination: ExtensionNumber::parse(number).unwrap(),
+    };
+    assert_eq!(check_did_target(&u, &did("a.example", "100")), None);
+    assert_eq!(
+        check_did_target(&u, &did("a.example", "250")),
+        Some(HangupCause::UnallocatedNumber)
+    );
+    assert_eq!(
+        check_did_target(&u, &did("d.example", "500")),
+        Some(HangupCause::CallRejected)
+    );
+    assert_eq!(
+        check_did_target(&u, &did("x.example", "100")),
+        Some(HangupCause::UnallocatedNumber)
+    );
+}
