@@ -7,7 +7,7 @@
 //! call than none.
 
 use std::collections::HashSet;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 
 use tracing::{debug, info, warn};
@@ -15,7 +15,7 @@ use uuid::Uuid;
 
 use super::index::{Index, UnitKey};
 use super::unit::Unit;
-use crate::store::{Store, StoreError, UnitData};
+use crate::store::{Store, StoreError, UnitData, UnitId};
 
 /// The reason a unit could not be returned.
 #[derive(Debug, thiserror::Error)]
@@ -286,31 +286,21 @@ impl ModelCache {
         }
     }
 
-    /// Loads every unit of the index into memory.
-    pub async fn warm_all(&self) -> Result<usize, ModelError> {
-        let keys = self.index.unit_keys();
-        let next = AtomicUsize::new(0);
-        // Several loads in flight let SQLite run one unit's queries on its connection threads while
-        // this task decodes another's rows. With 1M extensions on 2 cores, start-up fell from 14 s
-        // to 12 s (BENCHMARKS.md). Each loader stops at the first store error.
-        let loader = || async {
-            loop {
-                let i = next.fetch_add(1, Ordering::Relaxed);
-                let Some(&key) = keys.get(i) else {
-                    return Ok(());
-                };
-                match self.unit(key).await {
-                    Ok(_) | Err(ModelError::Gone(_)) => {}
-                    Err(e) => return Err(e),
-                }
+    /// Loads every routing unit into memory with one query per table. A unit that is already in
+    /// memory (loaded on demand or refreshed by a write meanwhile) is newer and is kept.
+    pub async fn warm_all(&self) -> Result<usize, StoreError> {
+        let units = self.observe(self.store.load_all_units().await)?;
+        let count = units.len();
+        for (id, data) in units {
+            let key = match id {
+                UnitId::Enterprise(id) => UnitKey::Enterprise(id),
+                UnitId::Tenant(id) => UnitKey::Tenant(id),
+            };
+            if !self.units.contains_key(&key) {
+                self.install(key, data).await;
             }
-        };
-        let results = tokio::join!(loader(), loader(), loader(), loader());
-        results.0?;
-        results.1?;
-        results.2?;
-        results.3?;
-        Ok(keys.len())
+        }
+        Ok(count)
     }
 
     /// Records that the start-up load has finished.

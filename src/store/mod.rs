@@ -23,7 +23,7 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::{AnyPool, ConnectOptions, Executor};
 
 pub use error::StoreError;
-pub use load::{IndexData, IndexDid, IndexTenant, UnitData};
+pub use load::{IndexData, IndexDid, IndexTenant, UnitData, UnitId};
 pub use rows::{
     did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row,
     tenant_from_row,
