@@ -1,9 +1,16 @@
 //! Import and export of the whole data set through the store: the demo set survives a round trip
 //! unchanged, a second import into a used store is refused, and broken data sets are rejected.
 
+mod support;
+
+use std::time::{Duration, Instant};
+
 use sitedial::app::server::DEMO_JSON;
 use sitedial::domain::dataset::{DataSet, DataSetError};
+use sitedial::freeswitch::FsConfig;
 use sitedial::store::{Store, StoreError, StoreOptions};
+use support::xml::{parse, Parsed};
+use support::{fixture, TestServer};
 
 async fn fresh_store(dir: &tempfile::TempDir) -> Store {
     let url = format!("sqlite://{}", dir.path().join("roundtrip.db").display());
@@ -84,4 +91,33 @@ fn invalid_values_are_rejected_when_parsing() {
     let text = DEMO_JSON.replacen("\"hq.acme.example\"", "\"hq acme\"", 1);
     let error = serde_json::from_str::<DataSet>(&text).unwrap_err();
     assert!(error.to_string().contains("invalid domain"), "{error}");
+}
+
+#[tokio::test]
+async fn import_beside_running_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("live.db").display());
+    let app = TestServer::start(FsConfig::default(), false, Some(url.clone())).await;
+    app.wait_ready().await;
+    let register = "04-directory-sip-auth-register-hq-1001.form";
+    let (_, xml, _) = app.post(fixture(register)).await;
+    assert_eq!(parse(&xml), Parsed::NotFound, "the store starts empty");
+
+    let store = Store::connect(&StoreOptions::new(url)).unwrap();
+    store.import(&demo()).await.unwrap();
+    store.close().await;
+
+    let started = Instant::now();
+    loop {
+        let (_, xml, _) = app.post(fixture(register)).await;
+        if matches!(parse(&xml), Parsed::User { .. }) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "import not picked up within 5 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    app.server.shutdown().await;
 }

@@ -289,12 +289,35 @@ async fn maintain_model(mut task: Maintenance) {
             store_was_down = !reachable;
             if reachable {
                 model.retry_stale().await;
+                pick_up_first_import(model).await;
             }
         }
         tokio::select! {
             _ = tokio::time::sleep(MAINTENANCE_INTERVAL) => {}
             _ = task.stop.wait_for(|stopping| *stopping) => return,
         }
+    }
+}
+
+/// Reloads the model when a server that started on an empty SQLite store finds tenants in it, so that
+/// `sitedial import` run beside it takes effect. PostgreSQL instances learn of imports by NOTIFY, and
+/// a store that already had tenants only changes through sitedial, which refreshes the model itself.
+async fn pick_up_first_import(model: &ModelCache) {
+    if model.store().backend() != Backend::Sqlite || model.index().tenant_count() > 0 {
+        return;
+    }
+    match model.store().count_tenants().await {
+        Ok(0) => {}
+        Ok(tenants) => {
+            info!(
+                tenants,
+                "tenants appeared in an empty store; reloading the model"
+            );
+            if let Err(error) = model.reload_all().await {
+                warn!(%error, "reloading the model after an import failed; retrying");
+            }
+        }
+        Err(error) => warn!(%error, "counting tenants failed"),
     }
 }
 

@@ -2,6 +2,7 @@
 
 use sqlx::AnyConnection;
 
+use super::changes::{announce_change, ChangePayload};
 use super::rows::{
     did_from_row, directory_entry_from_row, enterprise_from_row, extension_from_row, select_list,
     tenant_from_row, Columns, DID_COLUMNS, DIRECTORY_ENTRY_COLUMNS, ENTERPRISE_BOOLEANS,
@@ -45,6 +46,8 @@ impl Store {
         for entry in &data.directory_entries {
             insert_directory_entry(&mut write.tx, entry).await?;
         }
+        // An empty payload tells running instances on PostgreSQL to reload everything.
+        announce_change(&mut write.tx, self.backend(), &ChangePayload::default()).await?;
         write.commit().await
     }
 
