@@ -3,8 +3,8 @@
 //!
 //! The order, for a call in tenant T dialing D:
 //! 1. D is an extension or feature code of T: a local call.
-//! 2. T's enterprise is enabled, in `prefix` or `direct` mode, and D starts with its access prefix:
-//!    the rest is a dialing code and an extension of a site; the longest fitting code wins.
+//! 2. T's enterprise is enabled, in `prefix` or `direct` mode, and D starts with its access prefix.
+//!    The rest is a dialing code and an extension of a site, and the longest fitting code wins.
 //! 3. The enterprise is in `direct` mode and D is an extension of a sibling site: the first such site
 //!    in ascending dialing-code order.
 //! 4. Otherwise the number is unallocated.
@@ -20,7 +20,7 @@ pub const OWN_VOICEMAIL_CODE: &str = "*97";
 /// The feature code that asks for any voicemail box of the tenant.
 pub const ANY_VOICEMAIL_CODE: &str = "*98";
 
-/// What FreeSWITCH's dialplan request says about the call, decoded.
+/// The call fields of a FreeSWITCH dialplan request, decoded.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct CallInput<'a> {
     /// The dialed number (`Hunt-Destination-Number`).
@@ -33,7 +33,7 @@ pub struct CallInput<'a> {
     pub caller_domain: Option<&'a str>,
 }
 
-/// A FreeSWITCH hangup cause that sitedial answers with.
+/// A FreeSWITCH hangup cause that sitedial may return.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum HangupCause {
     /// No such number (SIP 404).
@@ -55,7 +55,7 @@ impl HangupCause {
     }
 }
 
-/// Where the call goes.
+/// The destination of a call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
     /// Ring a local extension, then its voicemail if it has one.
@@ -95,7 +95,7 @@ pub struct EnterpriseLimit {
     pub max: u32,
 }
 
-/// The answer to one dialplan request, before rendering.
+/// The decision for one dialplan request, before rendering.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DialplanDecision {
     pub route: Route,
@@ -104,7 +104,7 @@ pub struct DialplanDecision {
 }
 
 impl DialplanDecision {
-    /// A decision to hang up, with no limit.
+    /// Returns a decision to hang up, with no limit.
     pub fn reject(cause: HangupCause) -> Self {
         Self {
             route: Route::Reject(cause),

@@ -32,7 +32,7 @@ pub use rows::{
 /// The migrations in `migrations/`, compiled into the binary.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// Which database a [`Store`] talks to.
+/// The database backend of a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     Sqlite,
@@ -129,7 +129,7 @@ impl Store {
     }
 
     /// Starts a write transaction. On SQLite the returned guard also holds the process-wide writer
-    /// lock, so that count-then-insert checks (limits) cannot interleave; on PostgreSQL callers lock
+    /// lock, so that count-then-insert checks (limits) cannot interleave. On PostgreSQL, callers lock
     /// the rows they check with `SELECT ... FOR UPDATE` (see [`Store::for_update`]).
     pub async fn begin_write(&self) -> Result<WriteTx<'_>, StoreError> {
         let guard = match self.backend {
@@ -149,7 +149,7 @@ impl Store {
         }
     }
 
-    /// Checks that the database answers a trivial query.
+    /// Checks that the database responds to a trivial query.
     pub async fn ping(&self) -> Result<(), StoreError> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
