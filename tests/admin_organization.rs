@@ -825,3 +825,30 @@ async fn directory_lists_generated_and_manual_entries() {
         .await;
     assert_eq!(next["items"][0]["name"], "Carla Diaz");
 }
+
+#[tokio::test]
+async fn wrong_types_and_shapes_get_422() {
+    let app = TestApp::with_demo().await;
+    let platform = app.tokens.platform.clone();
+    for body in [
+        r#"{"intersite_mode": null}"#,
+        r#"{"intersite_mode": 5}"#,
+        r#"{"intersite_mode": {}}"#,
+    ] {
+        let (status, error) = app
+            .send_raw("PUT", "/api/organization/initech", &platform, body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+        assert_eq!(error_field(&error), Some("intersite_mode"), "{body}");
+    }
+    for body in [r#"["Renamed", "desc"]"#, "[]", "42", r#""text""#] {
+        let (status, error) = app
+            .send_raw("PUT", "/api/tenants/globex.example", &platform, body)
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}: {error}");
+    }
+    let (status, _) = app
+        .send_raw("PUT", "/api/tenants/globex.example", &platform, "{not json")
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}

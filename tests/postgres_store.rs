@@ -66,7 +66,7 @@ async fn import_refuses_used_store() {
     let store = migrated_store(&db).await;
     store.import(&demo()).await.unwrap();
     let error = store.import(&demo()).await.unwrap_err();
-    assert!(matches!(error, StoreError::NotEmpty(6)), "{error}");
+    assert!(matches!(error, StoreError::NotEmpty(28)), "{error}");
     store.close().await;
 }
 
@@ -134,7 +134,7 @@ async fn cli_import_export_round_trip() {
         .unwrap();
     assert!(!again.status.success(), "a second import must fail");
     let message = String::from_utf8_lossy(&again.stderr);
-    assert!(message.contains("already holds 6 tenants"), "{message}");
+    assert!(message.contains("already holds 28 records"), "{message}");
 }
 
 #[tokio::test]

@@ -45,7 +45,22 @@ async fn import_refuses_used_store() {
     let store = fresh_store(&dir).await;
     store.import(&demo()).await.unwrap();
     let error = store.import(&demo()).await.unwrap_err();
-    assert!(matches!(error, StoreError::NotEmpty(6)), "{error}");
+    assert!(matches!(error, StoreError::NotEmpty(28)), "{error}");
+}
+
+#[tokio::test]
+async fn import_refuses_store_without_tenants() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = fresh_store(&dir).await;
+    let mut enterprise_only = demo();
+    enterprise_only.enterprises.truncate(1);
+    enterprise_only.tenants.clear();
+    enterprise_only.extensions.clear();
+    enterprise_only.dids.clear();
+    enterprise_only.directory_entries.clear();
+    store.import(&enterprise_only).await.unwrap();
+    let error = store.import(&demo()).await.unwrap_err();
+    assert!(matches!(error, StoreError::NotEmpty(1)), "{error}");
 }
 
 #[test]

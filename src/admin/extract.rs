@@ -37,24 +37,22 @@ where
     }
 }
 
-/// Parses a JSON body into `T`, naming the field at fault in the error.
+/// Parses a JSON body into `T`, naming the field at fault in the error. The body is first read as a
+/// JSON value, so that only text that is not JSON at all gets 400; a value of the wrong type, a
+/// body that is not an object, and unknown or missing fields get 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = match serde_path_to_error::deserialize::<_, T>(&mut deserializer) {
-        Ok(value) => value,
-        Err(error) => {
-            let path = error.path().to_string();
-            let inner = error.into_inner();
-            return Err(match inner.classify() {
-                serde_json::error::Category::Data => data_error(&path, &inner),
-                _ => ApiError::Malformed(format!("the body is not valid JSON: {inner}")),
-            });
-        }
-    };
-    deserializer
-        .end()
+    let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;
-    Ok(value)
+    if !value.is_object() {
+        return Err(ApiError::Invalid {
+            message: "the body must be a JSON object with named fields".to_owned(),
+            field: None,
+        });
+    }
+    serde_path_to_error::deserialize::<_, T>(value).map_err(|error| {
+        let path = error.path().to_string();
+        data_error(&path, &error.into_inner())
+    })
 }
 
 /// Builds the 422 for a JSON value that does not fit the request type. Unknown and missing fields

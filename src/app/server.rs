@@ -240,9 +240,9 @@ async fn load_demo(store: &Store) -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Err(StoreError::NotEmpty(tenants)) => {
+        Err(StoreError::NotEmpty(records)) => {
             warn!(
-                tenants,
+                records,
                 "the store already holds data; the demo data set was not loaded"
             );
             Ok(())

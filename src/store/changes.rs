@@ -89,6 +89,9 @@ impl ReceivedChange {
     }
 }
 
+/// How long the listener waits for its connection before it reports the database lost.
+const LISTENER_ACQUIRE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// A dedicated PostgreSQL connection that listens on [`CHANGES_CHANNEL`].
 ///
 /// It does not reconnect by itself: after [`ChangeListener::next`] fails, the caller drops it, opens a
@@ -101,7 +104,14 @@ pub struct ChangeListener {
 impl ChangeListener {
     /// Connects to `url` (a `postgres://` URL) and starts listening.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
-        let mut inner = PgListener::connect(url).await?;
+        // sqlx's listener reconnects through its own one-connection pool. A short acquire timeout
+        // makes a lost database show up as an error within seconds, not after the default 30 s.
+        let options: sqlx::postgres::PgConnectOptions = url.parse()?;
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .acquire_timeout(LISTENER_ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
+        let mut inner = PgListener::connect_with(&pool).await?;
         inner.listen(CHANGES_CHANNEL).await?;
         Ok(Self { inner })
     }

@@ -34,7 +34,7 @@ pub enum StoreError {
     #[error("migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
     /// An import into a store that already holds data.
-    #[error("the store already holds {0} tenants; import only fills an empty store")]
+    #[error("the store already holds {0} records; import only fills an empty store")]
     NotEmpty(i64),
 }
 

@@ -24,10 +24,14 @@ impl Store {
     /// Writes a validated data set into an empty store, in one transaction.
     pub async fn import(&self, data: &DataSet) -> Result<(), StoreError> {
         let mut write = self.begin_write().await?;
-        let row = sqlx::query("SELECT COUNT(*) AS n FROM tenant")
-            .fetch_one(&mut *write.tx)
-            .await?;
-        let existing = Columns::new(&row, "tenant").i64("n")?;
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM enterprise) + (SELECT COUNT(*) FROM tenant) \
+             + (SELECT COUNT(*) FROM extension) + (SELECT COUNT(*) FROM did) \
+             + (SELECT COUNT(*) FROM directory_entry) AS n",
+        )
+        .fetch_one(&mut *write.tx)
+        .await?;
+        let existing = Columns::new(&row, "store").i64("n")?;
         if existing > 0 {
             return Err(StoreError::NotEmpty(existing));
         }
