@@ -90,6 +90,11 @@ pub struct ModelCache {
     index_stale: AtomicBool,
     /// The start-up load (index, and every unit when preloading) has finished.
     startup_done: AtomicBool,
+    /// Serialises loads that replace data in memory (refreshes, reloads, the index, the preload),
+    /// so that a load that started earlier can never install its older data over a later one.
+    reload_lock: tokio::sync::Mutex<()>,
+    /// Counts refresh installs, so that an on-demand load can tell that a refresh ran meanwhile.
+    refresh_generation: AtomicU64,
     pub counters: CacheCounters,
 }
 
@@ -118,6 +123,8 @@ impl ModelCache {
             stale: Mutex::new(HashSet::new()),
             index_stale: AtomicBool::new(false),
             startup_done: AtomicBool::new(false),
+            reload_lock: tokio::sync::Mutex::new(()),
+            refresh_generation: AtomicU64::new(0),
             counters: CacheCounters::default(),
         })
     }
@@ -134,6 +141,11 @@ impl ModelCache {
 
     /// Loads the whole index from the store.
     pub async fn load_index(&self) -> Result<(), StoreError> {
+        let _guard = self.reload_lock.lock().await;
+        self.load_index_locked().await
+    }
+
+    async fn load_index_locked(&self) -> Result<(), StoreError> {
         let data = self.observe(self.store.load_index().await)?;
         self.index.replace(&data);
         self.index_loaded.store(true, Ordering::Release);
@@ -160,6 +172,7 @@ impl ModelCache {
         self.counters.misses.fetch_add(1, Ordering::Relaxed);
         self.units
             .try_get_with(key, async {
+                let generation = self.refresh_generation.load(Ordering::Acquire);
                 let data = self
                     .load_unit_data(key)
                     .await
@@ -170,6 +183,12 @@ impl ModelCache {
                 let Some(data) = data else {
                     return Err(ModelError::Gone(key));
                 };
+                // A refresh that ran during this load installed data at least as new: keep it.
+                if self.refresh_generation.load(Ordering::Acquire) != generation {
+                    if let Some(unit) = self.units.get(&key).await {
+                        return Ok(unit);
+                    }
+                }
                 self.index.update_unit(key, Some(&data));
                 debug!(unit = ?key, "unit loaded on demand");
                 Ok(Arc::new(Unit::from_data(data)))
@@ -195,6 +214,7 @@ impl ModelCache {
     /// Reloads every unit a change touched. Units that cannot be reloaded keep their old data and are
     /// retried later; the error says which failed first.
     pub async fn refresh(&self, scope: &ChangeScope) -> Result<(), StoreError> {
+        let _guard = self.reload_lock.lock().await;
         let mut enterprises: Vec<Uuid> = scope.enterprises.clone();
         let mut first_error = None;
 
@@ -220,7 +240,7 @@ impl ModelCache {
 
         for enterprise_id in enterprises {
             let key = UnitKey::Enterprise(enterprise_id);
-            if let Err(e) = self.refresh_unit(key).await {
+            if let Err(e) = self.refresh_unit_locked(key).await {
                 first_error.get_or_insert(e);
             }
         }
@@ -229,6 +249,11 @@ impl ModelCache {
 
     /// Reloads one unit; on failure keeps the old one and marks it stale.
     pub async fn refresh_unit(&self, key: UnitKey) -> Result<(), StoreError> {
+        let _guard = self.reload_lock.lock().await;
+        self.refresh_unit_locked(key).await
+    }
+
+    async fn refresh_unit_locked(&self, key: UnitKey) -> Result<(), StoreError> {
         match self.observe(self.load_unit_data(key).await) {
             Ok(Some(data)) => {
                 self.install(key, data).await;
@@ -252,10 +277,11 @@ impl ModelCache {
     /// Reloads the index and every unit in memory, for when changes may have been missed (a lost
     /// notification connection, or a database that came back).
     pub async fn reload_all(&self) -> Result<(), StoreError> {
-        self.load_index().await?;
+        let _guard = self.reload_lock.lock().await;
+        self.load_index_locked().await?;
         let keys: Vec<UnitKey> = self.units.iter().map(|(k, _)| *k).collect();
         for key in keys {
-            self.refresh_unit(key).await?;
+            self.refresh_unit_locked(key).await?;
         }
         Ok(())
     }
@@ -289,6 +315,7 @@ impl ModelCache {
     /// Loads every routing unit into memory with one query per table. A unit that is already in
     /// memory (loaded on demand or refreshed by a write meanwhile) is newer and is kept.
     pub async fn warm_all(&self) -> Result<usize, StoreError> {
+        let _guard = self.reload_lock.lock().await;
         let units = self.observe(self.store.load_all_units().await)?;
         let count = units.len();
         for (id, data) in units {
@@ -357,6 +384,7 @@ impl ModelCache {
     }
 
     async fn install(&self, key: UnitKey, data: UnitData) {
+        self.refresh_generation.fetch_add(1, Ordering::AcqRel);
         self.index.update_unit(key, Some(&data));
         self.units
             .insert(key, Arc::new(Unit::from_data(data)))
@@ -368,6 +396,7 @@ impl ModelCache {
     }
 
     async fn remove_unit(&self, key: UnitKey) {
+        self.refresh_generation.fetch_add(1, Ordering::AcqRel);
         self.index.update_unit(key, None);
         self.units.invalidate(&key).await;
         self.stale
