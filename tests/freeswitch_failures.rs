@@ -114,7 +114,7 @@ async fn undialable_destination_hangs_up_without_echo() {
 }
 
 #[tokio::test]
-async fn unknown_context_is_not_found_and_disabled_is_rejected() {
+async fn unknown_and_mixed_case_contexts() {
     let app = TestServer::demo().await;
     app.wait_ready().await;
     let (_, xml, _) = app.post(dialplan_body("nobody.example", "1001")).await;

@@ -38,8 +38,8 @@ where
 }
 
 /// Parses a JSON body into `T`, naming the field at fault in the error. The body is first read as a
-/// JSON value, so that only text that is not JSON at all gets 400; a value of the wrong type, a
-/// body that is not an object, and unknown or missing fields get 422.
+/// JSON value, so only text that is not JSON at all gets 400. A value of the wrong type, a body that
+/// is not an object, and unknown or missing fields get 422.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     let value: serde_json::Value = serde_json::from_slice(bytes)
         .map_err(|e| ApiError::Malformed(format!("the body is not valid JSON: {e}")))?;

@@ -28,7 +28,7 @@ pub enum RoleArg {
 pub enum TokenCommand {
     /// Create a token and print it once on stdout; only its hash is stored.
     Create {
-        /// What the token may do.
+        /// The role of a token.
         #[arg(long, value_enum)]
         role: RoleArg,
         /// The enterprise code (role enterprise) or tenant domain (role site) the token is limited to.

@@ -118,7 +118,7 @@ pub async fn check_user_limit(
     Ok(())
 }
 
-/// The scope of a change to one tenant: the tenant and, when it is a site, its enterprise, because a
+/// Returns the scope of a change to one tenant: the tenant and, when it is a site, its enterprise, because a
 /// site's change can change what every sibling resolves.
 pub fn tenant_scope(tenant: &Tenant) -> ChangeScope {
     ChangeScope {
@@ -127,7 +127,7 @@ pub fn tenant_scope(tenant: &Tenant) -> ChangeScope {
     }
 }
 
-/// The scope of a change to an enterprise and some of its (former) sites.
+/// Returns the scope of a change to an enterprise and some of its (former) sites.
 pub fn enterprise_scope(enterprise_id: Uuid, tenants: Vec<Uuid>) -> ChangeScope {
     ChangeScope {
         enterprises: vec![enterprise_id],

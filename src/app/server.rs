@@ -225,7 +225,7 @@ async fn serve_listener(
     }
 }
 
-/// Loads the demo data set into an empty store; a store that already holds tenants is left as is.
+/// Loads the demo data set into an empty store; a store that already contains data is left as is.
 async fn load_demo(store: &Store) -> anyhow::Result<()> {
     let data: DataSet =
         serde_json::from_str(DEMO_JSON).context("parsing the built-in demo data set")?;

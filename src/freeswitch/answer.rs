@@ -32,7 +32,7 @@ impl Section {
     }
 }
 
-/// How a request was answered, for logs and metrics.
+/// The outcome of a request, for logs and metrics.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
     /// A directory answer with one user.
@@ -234,8 +234,8 @@ fn is_true(value: &str) -> bool {
 }
 
 /// Answers a request whose body was cut at the size limit. A dialplan request for a context sitedial
-/// owns hangs up with `TEMPORARY_FAILURE` rather than "not found", which would send FreeSWITCH to its
-/// static dialplan; anything else is "not found".
+/// owns hangs up with `TEMPORARY_FAILURE`, because "not found" would send FreeSWITCH to its static
+/// dialplan. Any other request gets "not found".
 pub fn answer_oversized(model: &ModelCache, prefix: &[u8]) -> FsAnswer {
     let form = FsForm::parse(prefix);
     if let FsQuery::Dialplan { context, .. } = classify(&form) {

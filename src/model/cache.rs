@@ -212,7 +212,7 @@ impl ModelCache {
     }
 
     /// Reloads every unit a change touched. Units that cannot be reloaded keep their old data and are
-    /// retried later; the error says which failed first.
+    /// retried later. The error returned is the first failure.
     pub async fn refresh(&self, scope: &ChangeScope) -> Result<(), StoreError> {
         let _guard = self.reload_lock.lock().await;
         let mut enterprises: Vec<Uuid> = scope.enterprises.clone();

@@ -24,14 +24,14 @@ impl UnitKey {
     }
 }
 
-/// What the index knows of a tenant domain.
+/// The index entry of a tenant domain.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct TenantEntry {
     pub tenant_id: Uuid,
     pub unit: UnitKey,
 }
 
-/// Where a DID goes: an extension in a tenant's context.
+/// The destination of a DID: an extension in a tenant's context.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DidRoute {
     pub tenant_id: Uuid,
@@ -166,7 +166,7 @@ impl Index {
             .cloned()
     }
 
-    /// Returns every unit key the index knows, for warming the cache.
+    /// Returns every unit key in the index, for warming the cache.
     pub fn unit_keys(&self) -> Vec<UnitKey> {
         self.maps
             .read()
